@@ -1,0 +1,74 @@
+# Two commands do everything on a fresh machine:
+#   make book   build the published book (scale `book`) into _build/html
+#   make test   unit tests + every chapter through nbval + strict book build (scale `ci`, in _build/ci)
+# The virtual environment .venv is created on first use from the pinned requirements.txt.
+
+SHELL       := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON      ?= python3
+VENV        := .venv
+BIN         := $(VENV)/bin
+STAMP       := $(VENV)/.rglib-installed
+CHAPTERS    := intro.md $(wildcard chapters/*.md)
+# Fingerprint of everything that can change a chapter's outputs without changing its code cells
+# (jupyter-cache only hashes the cells): the engine, the pins and the book configuration.
+FINGERPRINT  = $$(cat rglib/*.py requirements.txt _config.yml | sha256sum | cut -c1-16)
+
+.PHONY: book test unit nbval book-ci check-scale venv clean clean-all bench help
+
+help:
+	@echo "make book   build the book at scale book (RGLIB_SCALE=paper make book for paper scale)"
+	@echo "make test   unit tests, nbval on every chapter and a strict book build, all at scale ci"
+	@echo "make bench  run the throughput benchmarks"
+	@echo "make clean  remove build outputs (keeps .venv)"
+
+# Fail fast, before any installation, on an unknown RGLIB_SCALE.
+check-scale:
+	@case "$${RGLIB_SCALE-}" in \
+	  ""|ci|book|paper) ;; \
+	  *) echo "error: RGLIB_SCALE='$${RGLIB_SCALE}' is not a known scale; allowed values: ci, book, paper" >&2; exit 2;; \
+	esac
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+# Cached execution: the cache of a build folder is dropped when the fingerprint changes.
+# $(1) = build folder, $(2) = scale
+define build_book
+	@mkdir -p $(1)/_build
+	@fp=$(FINGERPRINT)-$(2); if [ "$$(cat $(1)/_build/.fingerprint 2>/dev/null)" != "$$fp" ]; then \
+	  rm -rf $(1)/_build/.jupyter_cache $(1)/_build/jupyter_execute; echo "$$fp" > $(1)/_build/.fingerprint; fi
+	RGLIB_SCALE=$(2) $(BIN)/jupyter-book build . --path-output $(1) $(3)
+endef
+
+book: check-scale $(STAMP)
+	$(call build_book,.,$${RGLIB_SCALE:-book},)
+	@echo "Book written to _build/html/index.html (scale $${RGLIB_SCALE:-book})"
+
+test: check-scale $(STAMP) unit nbval book-ci
+
+unit: check-scale $(STAMP)
+	RGLIB_SCALE=ci $(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+nbval: check-scale $(STAMP)
+	RGLIB_SCALE=ci $(BIN)/python -m pytest -q -p no:cacheprovider \
+	  --nbval-lax --nbval-current-env --nbval-cell-timeout=1200 $(CHAPTERS)
+
+book-ci: check-scale $(STAMP)
+	$(call build_book,_build/ci,ci,-W -n --keep-going)
+	@echo "Strict ci-scale build in _build/ci/_build/html"
+
+bench: $(STAMP)
+	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+clean:
+	rm -rf _build chapters/_build
+
+clean-all: clean
+	rm -rf $(VENV)

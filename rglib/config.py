@@ -1,0 +1,138 @@
+"""Scale profiles, default seeds and data folders: the only place where rglib reads the environment.
+
+Every chapter runs at one of three *scales*, chosen with the environment variable ``RGLIB_SCALE``:
+
+========  ===========================================================================
+``ci``    smallest sizes that still exercise every code path; ``make test`` uses it
+``book``  what the published book shows (default); each chapter <= 5 min on 2 CPU cores
+``paper`` the sizes of the original papers; a GPU is recommended
+========  ===========================================================================
+
+A chapter keeps its own sizes next to its code, written as ``by_scale(ci=..., book=..., paper=...)``,
+so that a reader sees at a glance what changes between scales.
+"""
+from __future__ import annotations
+
+import os
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+__all__ = [
+    "SCALES",
+    "DEFAULT_SCALE",
+    "DEFAULT_SEED",
+    "ScaleProfile",
+    "PROFILES",
+    "current_scale",
+    "scale_profile",
+    "by_scale",
+    "seed_for",
+    "data_dir",
+    "describe_scale",
+]
+
+SCALES: tuple[str, ...] = ("ci", "book", "paper")
+DEFAULT_SCALE = "book"
+#: Base seed of the whole book; every experiment derives its own seed from it with :func:`seed_for`.
+DEFAULT_SEED = 20_211_201
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ScaleProfile:
+    """What a scale promises: a name, a one-line purpose and a wall-time budget per chapter."""
+
+    name: str
+    purpose: str
+    chapter_budget_s: float
+    device_hint: str
+
+
+PROFILES: dict[str, ScaleProfile] = {
+    "ci": ScaleProfile("ci", "smoke test of every code path (make test)", 120.0, "cpu"),
+    "book": ScaleProfile("book", "the published book", 300.0, "cpu"),
+    "paper": ScaleProfile("paper", "the sizes of the original papers", float("inf"), "cuda recommended"),
+}
+
+
+def _check_scale(scale: str, argname: str) -> str:
+    if not isinstance(scale, str):
+        raise TypeError(f"{argname} must be a str, one of {', '.join(SCALES)}; got {type(scale).__name__}")
+    s = scale.strip().lower()
+    if s not in SCALES:
+        raise ValueError(f"{argname}={scale!r} is not a known scale; allowed values: {', '.join(SCALES)}")
+    return s
+
+
+def current_scale() -> str:
+    """Return the active scale from ``RGLIB_SCALE`` (default ``'book'``).
+
+    Raises
+    ------
+    ValueError
+        If ``RGLIB_SCALE`` is set to anything but ``ci``, ``book`` or ``paper``.
+    """
+    raw = os.environ.get("RGLIB_SCALE", "")
+    if raw.strip() == "":
+        return DEFAULT_SCALE
+    return _check_scale(raw, "RGLIB_SCALE")
+
+
+def scale_profile(scale: str | None = None) -> ScaleProfile:
+    """The :class:`ScaleProfile` of ``scale`` (default: the active scale)."""
+    return PROFILES[current_scale() if scale is None else _check_scale(scale, "scale")]
+
+
+def by_scale(*, ci: T, book: T, paper: T | None = None, scale: str | None = None) -> T:
+    """Pick the value for the active scale.
+
+    Parameters
+    ----------
+    ci, book, paper
+        Values for each scale; ``paper`` defaults to ``book`` when omitted.
+    scale
+        Override the active scale (mainly for tests).
+
+    Examples
+    --------
+    >>> n_samples = by_scale(ci=1_000, book=50_000, paper=1_000_000)
+    """
+    s = current_scale() if scale is None else _check_scale(scale, "scale")
+    if s == "ci":
+        return ci
+    if s == "book":
+        return book
+    return book if paper is None else paper
+
+
+def seed_for(name: str, base: int = DEFAULT_SEED) -> int:
+    """A stable, distinct 32-bit seed for the experiment called ``name``.
+
+    The same ``name`` always gives the same seed (``crc32`` of the name mixed with ``base``), so
+    experiments stay reproducible and independent of one another.
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError("name must be a non-empty str")
+    if not isinstance(base, int) or base < 0:
+        raise ValueError(f"base must be a non-negative int; got {base!r}")
+    return (zlib.crc32(name.encode("utf-8")) ^ (base * 2_654_435_761)) % 2**32
+
+
+def data_dir() -> Path:
+    """Folder for downloaded data and cached long runs: ``RGLIB_DATA_DIR`` or ``~/.cache/rglib``.
+
+    The folder is created if needed.
+    """
+    raw = os.environ.get("RGLIB_DATA_DIR", "")
+    path = Path(raw).expanduser() if raw.strip() else Path.home() / ".cache" / "rglib"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def describe_scale(scale: str | None = None) -> str:
+    """One Markdown sentence that a chapter shows to say which scale produced it."""
+    p = scale_profile(scale)
+    return f"This page was computed at scale **{p.name}** ({p.purpose})."

@@ -1,0 +1,100 @@
+"""The book's single matplotlib style and a few figure helpers.
+
+The palette is Okabe & Ito's colour-blind-safe set; figures have an opaque white background, so they stay
+readable on the dark theme of the HTML book. Colour maps: ``viridis`` (sequential), ``RdBu_r`` (diverging,
+centred on zero) and a two-colour map for spin snapshots.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+from cycler import cycler
+from matplotlib.colors import ListedColormap
+
+__all__ = [
+    "PALETTE",
+    "COLORS",
+    "CMAP_SEQUENTIAL",
+    "CMAP_DIVERGING",
+    "SPIN_CMAP",
+    "BOOK_RC",
+    "use_book_style",
+    "label_panels",
+    "color_cycle",
+]
+
+#: Okabe & Ito (2008) colour-blind-safe palette, by name.
+PALETTE: dict[str, str] = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "green": "#009E73",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "sky": "#56B4E9",
+    "yellow": "#F0E442",
+    "black": "#000000",
+}
+#: Default colour order for lines (yellow last: it is weak on white).
+COLORS: list[str] = [PALETTE[k] for k in ("blue", "vermillion", "green", "orange", "purple", "sky", "black", "yellow")]
+CMAP_SEQUENTIAL = "viridis"
+CMAP_DIVERGING = "RdBu_r"
+#: Spin snapshots: -1 light, +1 dark blue.
+SPIN_CMAP = ListedColormap(["#F2F2F2", PALETTE["blue"]], name="spins")
+
+BOOK_RC: dict[str, object] = {
+    "figure.figsize": (6.4, 4.0),
+    "figure.dpi": 110,
+    "figure.facecolor": "white",
+    "figure.edgecolor": "white",
+    "figure.constrained_layout.use": True,
+    "savefig.facecolor": "white",
+    "savefig.dpi": 160,
+    "savefig.bbox": "tight",
+    "axes.facecolor": "white",
+    "axes.edgecolor": "#333333",
+    "axes.labelcolor": "#111111",
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "axes.grid": True,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": cycler(color=COLORS),
+    "grid.color": "#DDDDDD",
+    "grid.linewidth": 0.6,
+    "grid.alpha": 1.0,
+    "xtick.color": "#333333",
+    "ytick.color": "#333333",
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 9.5,
+    "legend.frameon": True,
+    "legend.framealpha": 0.92,
+    "legend.edgecolor": "#CCCCCC",
+    "lines.linewidth": 1.8,
+    "lines.markersize": 5.0,
+    "errorbar.capsize": 2.5,
+    "image.cmap": CMAP_SEQUENTIAL,
+    "font.size": 10.5,
+    "mathtext.fontset": "dejavusans",
+}
+
+
+def use_book_style() -> None:
+    """Apply the book's style to matplotlib's global ``rcParams`` (call once at the top of a chapter)."""
+    mpl.rcParams.update(BOOK_RC)
+
+
+def color_cycle(n: int) -> list[str]:
+    """``n`` colours from the palette, repeating if ``n`` exceeds its length."""
+    if not isinstance(n, int) or n < 0:
+        raise ValueError(f"n must be a non-negative int; got {n!r}")
+    return [COLORS[i % len(COLORS)] for i in range(n)]
+
+
+def label_panels(axes: Iterable[plt.Axes], labels: str = "abcdefghijklmnopqrstuvwxyz") -> None:
+    """Write ``(a)``, ``(b)``, ... in the upper-left corner of each panel."""
+    for ax, lab in zip(axes, labels):
+        ax.text(0.01, 0.99, f"({lab})", transform=ax.transAxes, ha="left", va="top", fontweight="bold",
+                fontsize=11, bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1.5))
