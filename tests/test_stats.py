@@ -1,0 +1,95 @@
+"""Tests for rglib.stats: autocorrelation times and error bars on series with known answers."""
+import numpy as np
+import pytest
+
+from rglib import stats
+
+
+def ar1(a: float, n: int, m: int, seed: int) -> np.ndarray:
+    """AR(1) series x_t = a x_{t-1} + e_t (stationary start); tau_int = (1 + a) / (2 (1 - a))."""
+    rng = np.random.default_rng(seed)
+    e = rng.normal(size=(n, m))
+    x = np.empty((n, m))
+    x[0] = e[0] / np.sqrt(1 - a * a)
+    from scipy.signal import lfilter
+
+    x[1:] = lfilter([1.0], [1.0, -a], e[1:], axis=0, zi=a * x[:1])[0]
+    return x
+
+
+def test_autocorrelation_function_of_ar1():
+    x = ar1(0.8, 100_000, 3, 0)
+    rho = stats.autocorrelation_function(x)
+    assert rho.shape == x.shape
+    assert np.allclose(rho[0], 1.0)
+    assert np.allclose(rho[1:4], 0.8 ** np.arange(1, 4)[:, None], atol=0.02)
+
+
+@pytest.mark.parametrize("a", [0.0, 0.5, 0.9])
+def test_integrated_autocorrelation_time_ar1(a):
+    x = ar1(a, 100_000, 4, 1)
+    tau = stats.integrated_autocorrelation_time(x)
+    exact = 0.5 * (1 + a) / (1 - a)
+    assert tau.shape == (4,)
+    assert np.all(np.abs(tau / exact - 1) < 0.08)
+
+
+def test_tau_axis_and_vectorization():
+    x = ar1(0.7, 20_000, 3, 2)
+    t0 = stats.integrated_autocorrelation_time(x, axis=0)
+    t1 = stats.integrated_autocorrelation_time(x.T, axis=1)
+    t_last = stats.integrated_autocorrelation_time(x.T, axis=-1)
+    assert np.allclose(t0, t1) and np.allclose(t0, t_last)
+    single = stats.integrated_autocorrelation_time(x[:, 1])
+    assert isinstance(single, float) and np.isclose(single, t0[1])
+
+
+def test_constant_series():
+    assert stats.integrated_autocorrelation_time(np.ones(50)) == 0.5
+    m, e, t = stats.mean_error(np.full(40, 3.0))
+    assert m == 3.0 and e < 1e-12 and t == 0.5
+
+
+def test_mean_error_coverage_ar1():
+    """The tau-corrected error covers the true mean 0 at the nominal rate; the naive error does not."""
+    x = ar1(0.9, 4_000, 400, 3)
+    m, err, tau = stats.mean_error(x)
+    z = m / err
+    assert 0.8 < np.std(z) < 1.2
+    naive = x.std(axis=0, ddof=1) / np.sqrt(len(x))
+    assert np.std(m / naive) > 3.0  # ignoring autocorrelation underestimates errors by sqrt(2 tau) ~ 4.4
+
+
+def test_binning_error_matches_mean_error():
+    x = ar1(0.8, 64_000, 4, 4)
+    m1, e1, _ = stats.mean_error(x)
+    m2, e2 = stats.binning_error(x, n_blocks=32)
+    assert np.allclose(m1, m2, atol=0.05)
+    assert np.all(np.abs(e2 / e1 - 1) < 0.5)
+
+
+def test_blocked_jackknife_variance():
+    x = ar1(0.8, 64_000, 3, 5)
+    est, err = stats.blocked_jackknife(x, lambda v, axis: v.var(axis=axis), n_blocks=32)
+    exact = 1 / (1 - 0.64)
+    assert np.all(np.abs(est - exact) < 5 * err)
+    assert np.all(err > 0) and np.all(err < 0.2)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="c must be"):
+        stats.integrated_autocorrelation_time(np.zeros(10), c=-1)
+    with pytest.raises(ValueError, match="finite"):
+        stats.mean_error(np.array([1.0, np.nan, 2.0]))
+    with pytest.raises(TypeError, match="numeric"):
+        stats.mean_error(np.array(["a", "b"]))
+    with pytest.raises(ValueError, match="at least 2"):
+        stats.mean_error(np.ones(1))
+    with pytest.raises(ValueError, match="axis"):
+        stats.mean_error(np.ones((5, 2)), axis=2)
+    with pytest.raises(ValueError, match="n_blocks"):
+        stats.binning_error(np.ones(10), n_blocks=20)
+    with pytest.raises(TypeError, match="n_blocks"):
+        stats.binning_error(np.ones(10), n_blocks=2.5)
+    with pytest.raises(TypeError, match="func"):
+        stats.blocked_jackknife(np.ones(10), None, n_blocks=2)
