@@ -197,3 +197,103 @@ def test_enumeration_throughput_5x5():
     dt = time.perf_counter() - t0
     assert np.isfinite(logz)
     assert 2**25 / dt > 5e6, f"{2**25 / dt / 1e6:.1f} M states/s"
+
+
+# ---------------------------------------------------------------- 2D exact
+KS_2D = np.array([0.05, 0.2, 0.44, ising.K_CRITICAL, 0.6, 1.5])
+
+
+@pytest.mark.parametrize("n,m", [(2, 2), (2, 3), (1, 4), (3, 3), (3, 5), (4, 4), (4, 5), (5, 4)])
+def test_kaufman_vs_enumeration(n, m):
+    b = ising.torus_bonds((n, m))
+    E = lambda s: -ising.bond_sum(s, b)[:, None] * KS_2D  # noqa: E731
+    obs = lambda s: np.stack([ising.bond_sum(s, b), ising.bond_sum(s, b) ** 2], 1).astype(float)  # noqa: E731
+    val, logz = ising.enumerate_expectation(E, obs, n * m, return_log_partition=True)
+    N = n * m
+    assert np.allclose(ising.kaufman_log_partition(n, m, KS_2D), logz, rtol=0, atol=1e-10)
+    assert np.allclose(ising.kaufman_internal_energy(n, m, KS_2D), -val[:, 0] / N, rtol=0, atol=1e-10)
+    c = KS_2D**2 * (val[:, 1] - val[:, 0] ** 2) / N
+    assert np.allclose(ising.kaufman_specific_heat(n, m, KS_2D), c, rtol=0, atol=1e-9)
+
+
+def test_kaufman_reference_values():
+    assert abs(ising.kaufman_log_partition(4, 4, 0.44) - 15.5047265387) < 1e-9
+    assert abs(ising.kaufman_log_partition(4, 5, 0.44) - 19.2255644713) < 1e-9
+    assert abs(ising.kaufman_log_partition(3, 5, 0.6) - 18.8562452814) < 1e-9
+    # C/N at K_c from the reference notes (second differences of ln Z); for L >= 128 their step error
+    # (~1e-4) dominates, so there we compare with a fine central difference of the exact energy instead
+    ref = {4: 0.78327, 8: 1.14556, 16: 1.49870, 32: 1.84677, 64: 2.19220}
+    for L, c in ref.items():
+        assert abs(ising.kaufman_specific_heat(L, L, ising.K_CRITICAL) - c) < 2e-5
+    Kc, e = ising.K_CRITICAL, 1e-6
+    for L in (128, 256):
+        du = ising.kaufman_internal_energy(L, L, Kc + e) - ising.kaufman_internal_energy(L, L, Kc - e)
+        assert abs(ising.kaufman_specific_heat(L, L, Kc) + Kc**2 * du / (2 * e)) < 1e-6
+
+
+def test_kaufman_large_lattice_limits():
+    K = np.array([0.3, 0.4, ising.K_CRITICAL, 0.5, 0.6])
+    lz = ising.kaufman_log_partition(512, 512, K)
+    assert np.all(np.isfinite(lz))
+    assert np.allclose(lz / 512**2, ising.onsager_free_energy(K), atol=2e-6)
+    off = np.array([0.3, 0.4, 0.5, 0.6])
+    assert np.allclose(ising.kaufman_internal_energy(512, 512, off), ising.onsager_internal_energy(off), atol=1e-10)
+    assert np.allclose(ising.kaufman_specific_heat(512, 512, off), ising.onsager_specific_heat(off), atol=1e-8)
+    # derivatives agree with finite differences of ln Z
+    e = 1e-5
+    for L in (8, 64):
+        num = (ising.kaufman_log_partition(L, L, K + e) - ising.kaufman_log_partition(L, L, K - e)) / (2 * e)
+        assert np.allclose(-num / L**2, ising.kaufman_internal_energy(L, L, K), atol=1e-7)
+
+
+def test_onsager_yang_reference_values():
+    K = np.array([0.3, 0.4, ising.K_CRITICAL, 0.5, 0.6])
+    f = [0.7905590710, 0.8793638208, 0.9296953983, 1.0257928127, 1.2101323883]
+    assert np.allclose(ising.onsager_free_energy(K), f, atol=1e-9)
+    catalan = 0.915965594177219015
+    assert abs(ising.onsager_free_energy(ising.K_CRITICAL) - (0.5 * np.log(2) + 2 * catalan / np.pi)) < 1e-10
+    K = np.array([0.3, 0.4, ising.K_CRITICAL, 0.45, 0.5, 0.6])
+    u = [-0.7044990708, -1.1060792037, -np.sqrt(2), -1.5130458060, -1.7455645753, -1.9090861777]
+    assert np.allclose(ising.onsager_internal_energy(K), u, atol=1e-9)
+    M = ising.yang_magnetization(np.array([0.3, ising.K_CRITICAL, 0.45, 0.5, 0.6]))
+    assert np.allclose(M, [0, 0, 0.7493226125, 0.9113193779, 0.9736086674], atol=1e-9)
+    assert np.isclose(ising.T_CRITICAL, 2 / np.log(1 + np.sqrt(2)))
+    # specific heat: finite differences of u, log divergence with amplitude A0 = (2/pi) ln^2(1+sqrt2)
+    Kc = np.array([0.3, 0.42, 0.47, 0.6])
+    e = 1e-6
+    num = -Kc**2 * (ising.onsager_internal_energy(Kc + e) - ising.onsager_internal_energy(Kc - e)) / (2 * e)
+    assert np.allclose(ising.onsager_specific_heat(Kc), num, rtol=1e-6)
+    assert ising.onsager_specific_heat(ising.K_CRITICAL) == np.inf
+    A0 = 2 / np.pi * np.log1p(np.sqrt(2)) ** 2
+    t1, t2 = 1e-4, 1e-6
+    c1, c2 = ising.onsager_specific_heat(ising.K_CRITICAL / (1 + np.array([t1, t2])))
+    assert abs((c2 - c1) / np.log(t1 / t2) - A0) < 1e-3
+
+
+def test_2d_bad_input():
+    with pytest.raises(ValueError, match="K must be > 0"):
+        ising.kaufman_log_partition(4, 4, 0.0)
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        ising.kaufman_log_partition(0, 4, 0.3)
+    with pytest.raises(TypeError, match="m must be an int"):
+        ising.kaufman_specific_heat(4, 4.5, 0.3)
+    with pytest.raises(ValueError, match="finite"):
+        ising.kaufman_internal_energy(4, 4, np.inf)
+    with pytest.raises(ValueError, match="K must be >= 0"):
+        ising.yang_magnetization(-0.1)
+    with pytest.raises(ValueError, match="finite"):
+        ising.onsager_free_energy(np.nan)
+
+
+def test_lattice_observables():
+    rng = np.random.default_rng(0)
+    s = rng.choice(np.array([-1, 1], np.int8), size=(5, 3, 4))
+    S = ising.lattice_bond_sum(s)
+    assert S.shape == (5,)
+    assert np.array_equal(S, ising.bond_sum(s.reshape(5, 12), ising.torus_bonds((3, 4))))
+    assert np.allclose(ising.lattice_energy(s, 0.5, 0.2), -0.5 * S - 0.2 * s.sum((1, 2)))
+    assert np.allclose(ising.lattice_magnetization(s), s.mean((1, 2)))
+    with pytest.raises(ValueError, match="shape"):
+        ising.lattice_bond_sum(np.ones(4, np.int8))
+    with pytest.raises(TypeError, match="numeric"):
+        ising.lattice_magnetization(np.array([["a"]]))
