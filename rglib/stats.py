@@ -80,7 +80,7 @@ def autocorrelation_function(x, axis: int = 0) -> np.ndarray:
     return np.moveaxis(rho, -1, axis)
 
 
-def integrated_autocorrelation_time(x, c: float = 6.0, axis: int = 0) -> np.ndarray | float:
+def integrated_autocorrelation_time(x, c: float = 6.0, axis: int = 0, chain_axis: int | None = None) -> np.ndarray | float:
     """Integrated autocorrelation time with Sokal's automatic window.
 
     .. math:: \\tau_\\mathrm{int}(M) = \\frac12 + \\sum_{t=1}^{M}\\rho(t), \\qquad
@@ -94,6 +94,9 @@ def integrated_autocorrelation_time(x, c: float = 6.0, axis: int = 0) -> np.ndar
         Window constant, ``c > 0`` (Sokal recommends 4-10; default 6).
     axis : int
         The time axis.
+    chain_axis : int, optional
+        An axis of independent chains of the same process: their autocorrelation functions are averaged
+        before the window sum (a less noisy estimate); this axis is removed from the result too.
 
     Returns
     -------
@@ -106,7 +109,13 @@ def integrated_autocorrelation_time(x, c: float = 6.0, axis: int = 0) -> np.ndar
             or c <= 0:
         raise ValueError(f"c must be a finite number > 0; got {c!r}")
     rho = autocorrelation_function(x, axis=axis)
-    axis = _check_axis(np.asarray(rho), axis)
+    axis = _check_axis(rho, axis)
+    if chain_axis is not None:
+        chain_axis = _check_axis(rho, chain_axis)
+        if chain_axis == axis:
+            raise ValueError("chain_axis must differ from axis")
+        rho = rho.mean(axis=chain_axis)
+        axis = axis - (chain_axis < axis)
     r = np.moveaxis(rho, axis, -1)
     n = r.shape[-1]
     tau = 0.5 + np.cumsum(r[..., 1:], axis=-1)  # tau(M) for M = 1..n-1
@@ -122,13 +131,15 @@ def integrated_autocorrelation_time(x, c: float = 6.0, axis: int = 0) -> np.ndar
     return float(out) if np.ndim(out) == 0 else out
 
 
-def mean_error(x, axis: int = 0, c: float = 6.0):
+def mean_error(x, axis: int = 0, c: float = 6.0, chain_axis: int | None = None):
     """Mean, standard error and :math:`\\tau_\\mathrm{int}` of a correlated time series.
 
     .. math:: \\bar x \\pm \\sqrt{2\\tau_\\mathrm{int}\\,\\hat\\sigma^2 / n},
 
     with :math:`\\hat\\sigma^2` the sample variance (``ddof=1``) and :math:`\\tau_\\mathrm{int}` from
-    :func:`integrated_autocorrelation_time`. Vectorized over all axes but ``axis``.
+    :func:`integrated_autocorrelation_time`. Vectorized over all axes but ``axis``. With ``chain_axis``,
+    the chains along that axis are pooled: one mean over all ``n * n_chains`` values, the chain-averaged
+    autocorrelation for :math:`\\tau_\\mathrm{int}`, and ``n * n_chains`` in the denominator.
 
     Returns
     -------
@@ -139,9 +150,16 @@ def mean_error(x, axis: int = 0, c: float = 6.0):
     n = arr.shape[axis]
     if n < 2:
         raise ValueError(f"x needs at least 2 samples along axis {axis}; got {n}")
-    tau = integrated_autocorrelation_time(arr, c=c, axis=axis)
-    mean = arr.mean(axis=axis)
-    var = arr.var(axis=axis, ddof=1)
+    tau = integrated_autocorrelation_time(arr, c=c, axis=axis, chain_axis=chain_axis)
+    if chain_axis is None:
+        mean = arr.mean(axis=axis)
+        var = arr.var(axis=axis, ddof=1)
+    else:
+        chain_axis = _check_axis(arr, chain_axis)
+        both = (axis, chain_axis)
+        n = n * arr.shape[chain_axis]
+        mean = arr.mean(axis=both)
+        var = arr.var(axis=both, ddof=1)
     err = np.sqrt(2.0 * np.asarray(tau) * var / n)
 
     def f(v):

@@ -93,3 +93,16 @@ def test_bad_input():
         stats.binning_error(np.ones(10), n_blocks=2.5)
     with pytest.raises(TypeError, match="func"):
         stats.blocked_jackknife(np.ones(10), None, n_blocks=2)
+
+
+def test_chain_axis_pooling():
+    x = ar1(0.8, 5_000, 12, 6).reshape(5_000, 3, 4)  # 3 series x 4 chains
+    tau = stats.integrated_autocorrelation_time(x, axis=0, chain_axis=2)
+    assert tau.shape == (3,)
+    assert np.all(np.abs(tau / 4.5 - 1) < 0.15)
+    m, e, t = stats.mean_error(x, axis=0, chain_axis=2)
+    assert m.shape == e.shape == (3,)
+    assert np.allclose(m, x.mean(axis=(0, 2)))
+    assert np.allclose(e, np.sqrt(2 * t * x.var(axis=(0, 2), ddof=1) / 20_000))
+    with pytest.raises(ValueError, match="chain_axis must differ"):
+        stats.integrated_autocorrelation_time(x, axis=0, chain_axis=0)

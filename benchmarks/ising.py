@@ -1,0 +1,88 @@
+"""Throughput of the Ising samplers in rglib.sampling, next to a plain numpy checkerboard baseline.
+
+Prints flips per nanosecond (site updates per ns) for checkerboard Metropolis at L = 32 (batched), 256 and
+1024, and ns per site per sweep for the Swendsen-Wang sampler at L = 64 and 256, on one CPU thread (and on
+CUDA when available). Run: ``.venv/bin/python benchmarks/ising.py [--quick]``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+
+import numpy as np
+import torch
+
+from rglib.ising import K_CRITICAL
+from rglib.sampling import checkerboard_metropolis, random_spins, swendsen_wang
+
+
+def numpy_checkerboard(spins: np.ndarray, K: float, n_sweeps: int, rng: np.random.Generator) -> np.ndarray:
+    """A good plain-numpy baseline: full-lattice neighbour sums with np.roll, colour masks, lookup table."""
+    s = spins.copy()
+    L = s.shape[-1]
+    colour = (np.indices((L, L)).sum(0) % 2).astype(bool)
+    table = np.exp(-2.0 * K * np.arange(-4, 5)).astype(np.float32)  # flip prob for s * nb = -4..4
+    for _ in range(n_sweeps):
+        for c in (colour, ~colour):
+            nb = np.roll(s, 1, -1) + np.roll(s, -1, -1) + np.roll(s, 1, -2) + np.roll(s, -1, -2)
+            p = table[(s * nb + 4).astype(np.intp)]
+            flip = c & (rng.random(s.shape, dtype=np.float32) < p)
+            s[flip] *= -1
+    return s
+
+
+def timed(fn, repeat: int = 3) -> float:
+    fn()  # warm-up
+    best = np.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def main(quick: bool = False) -> None:
+    torch.set_num_threads(1)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    print(f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, numpy {np.__version__}, "
+          f"torch threads = {torch.get_num_threads()}")
+    K = K_CRITICAL
+    cases = [("L=32, batch 256", 32, 256, 20), ("L=256", 256, 1, 20), ("L=1024", 1024, 1, 5)]
+    if quick:
+        cases = [(n, L, B, max(2, s // 4)) for n, L, B, s in cases]
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    print("\nCheckerboard Metropolis at K_c (flips/ns = site updates per ns; higher is better)")
+    print(f"{'case':18s} {'device':6s} {'rglib torch':>12s} {'numpy baseline':>15s} {'ratio':>6s}")
+    rng = np.random.default_rng(0)
+    for name, L, B, sweeps in cases:
+        n_updates = B * L * L * sweeps
+        s_np = np.where(rng.random((B, L, L)) < 0.5, 1, -1).astype(np.int8)
+        t_np = timed(lambda: numpy_checkerboard(s_np, K, sweeps, rng), repeat=2)
+        for dev in devices:
+            s_t = random_spins((B, L, L), seed=1, device=dev)
+            gen = torch.Generator(device=dev).manual_seed(2)
+
+            def run():
+                checkerboard_metropolis(s_t, K, 0.0, sweeps, seed=gen, measure_every=0)
+                if dev == "cuda":
+                    torch.cuda.synchronize()
+
+            t = timed(run)
+            rate = n_updates / t / 1e9
+            base = n_updates / t_np / 1e9
+            print(f"{name:18s} {dev:6s} {rate:12.3f} {base:15.3f} {rate / base:6.1f}")
+    print("\nSwendsen-Wang at K_c (ns per site per sweep; lower is better)")
+    for L, B, sweeps in [(64, 16, 10), (256, 1, 10)]:
+        if quick:
+            sweeps = 3
+        s = np.where(rng.random((B, L, L)) < 0.5, 1, -1).astype(np.int8)
+        t = timed(lambda: swendsen_wang(s, K, 0.0, sweeps, seed=3, measure_every=0))
+        print(f"L={L:4d}, batch {B:3d}: {t / (B * L * L * sweeps) * 1e9:7.1f} ns/site/sweep")
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="fewer sweeps (smoke test)")
+    main(ap.parse_args().quick)
