@@ -228,7 +228,7 @@ def sample_preactivation_kernels(x, depth: int, width: int, sigma_w2: float, sig
 
 
 def inputs_with_gram(gram, n0: int, *, seed: int, dtype: torch.dtype = torch.float64) -> torch.Tensor:
-    """Random inputs ``x`` (shape ``(B, n0)``) whose Gram matrix is exactly ``x @ x.T / n0 = gram``.
+    r"""Random inputs ``x`` (shape ``(B, n0)``) whose Gram matrix is exactly ``x @ x.T / n0 = gram``.
 
     The rows are ``sqrt(n0) * L @ Q.T`` with ``L`` the Cholesky factor of ``gram`` and ``Q`` a random
     ``(n0, B)`` matrix with orthonormal columns (QR of a Gaussian matrix drawn from ``seed``), so the inputs

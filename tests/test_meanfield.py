@@ -1,0 +1,357 @@
+"""Tests of rglib.meanfield against reference tables, independent adaptive quadrature and closed forms."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import integrate, optimize
+
+from rglib import meanfield as mf
+
+# Reference points for tanh, sigma_b2 = 0.05 (shared/reference/exact-results-and-performance.md section 5 and
+# papers-trainability.md section 2.3; Gauss-Hermite with 101-121 nodes, accurate here since q* <= 2.2).
+# columns: sigma_w2, q*, chi_1, c*, chi_c, xi_c, xi_q; xi values are quoted to the digits given in the table.
+TABLE_005 = [
+    (1.0, 0.19359, 0.75903, 1.0, 0.75903, 3.627, 1.748),
+    (1.5, 0.41804, 0.93864, 1.0, 0.93864, 15.79, 1.683),
+    (2.0, 0.72176, 1.04767, 0.74408, 0.96111, 25.21, 1.388),
+    (2.5, 1.06396, 1.13352, 0.44680, 0.91872, 11.80, 1.180),
+    (4.0, 2.19549, 1.34241, 0.16507, 0.86653, 6.98, 0.873),
+]
+# papers-trainability.md table (3 significant digits); checks the xi_c column at more sigma_w2 values
+TABLE_XI = [(0.5, 1.19), (1.25, 6.80), (1.6, 27.0), (1.7, 74.9), (1.8, 126.0), (3.0, 9.05)]
+# critical line; the sigma_b2 >= 1 entries of the reference table are Gauss-Hermite(101) artefacts (see below)
+CRIT = [(0.0, 1.0, 0.0), (0.001, 1.18919, 0.10729), (0.01, 1.42421, 0.27330), (0.05, 1.76095, 0.57005),
+        (0.1, 1.98607, 0.80580), (0.3, 2.50513, 1.46117), (0.5, 2.84316, 1.97103)]
+
+
+def _digits_tol(x: float) -> float:
+    """Half a unit in the last quoted digit of a table value (plus 1e-4)."""
+    s = f"{x}"
+    dec = len(s.split(".")[1]) if "." in s else 0
+    return 0.5 * 10.0 ** (-dec) + 1e-4
+
+
+# ----------------------------------------------------------------------------- independent reference (scipy)
+def _e1(f, q):
+    """E f(u), u ~ N(0, q), by adaptive quadrature (independent of the module's rule)."""
+    s = math.sqrt(q)
+    return integrate.quad(lambda u: f(u) * math.exp(-u * u / (2 * q)) / math.sqrt(2 * math.pi * q),
+                          -40 * s, 40 * s, points=[0.0], limit=400, epsabs=1e-15, epsrel=1e-13)[0]
+
+
+def _sech2(u):
+    return 1.0 / math.cosh(u) ** 2 if abs(u) < 300 else 0.0
+
+
+def _q_star_ref(sw2, sb2):
+    return optimize.brentq(lambda q: sw2 * _e1(lambda u: math.tanh(u) ** 2, q) + sb2 - q, sb2 + 1e-12,
+                           sw2 + sb2, xtol=1e-15, rtol=1e-15)
+
+
+def _e2(f, q, c):
+    """E f(u1) f(u2) for equal variances q and correlation c (nested adaptive quadrature; breakpoints where
+    u1 = 0 or u2 = 0, so kinked activations such as relu are integrated accurately)."""
+    sc = math.sqrt(1 - c * c)
+    def inner(z1):
+        kink = -c * z1 / sc
+        pts = [kink] if abs(kink) < 12 else None
+        return integrate.quad(lambda z2: f(math.sqrt(q) * (c * z1 + sc * z2)) * math.exp(-z2 * z2 / 2),
+                              -12, 12, points=pts, epsabs=1e-14, epsrel=1e-12, limit=200)[0] / math.sqrt(2 * math.pi)
+    return integrate.quad(lambda z1: f(math.sqrt(q) * z1) * inner(z1) * math.exp(-z1 * z1 / 2), -12, 12,
+                          points=[0.0], epsabs=1e-13, epsrel=1e-11, limit=200)[0] / math.sqrt(2 * math.pi)
+
+
+# ----------------------------------------------------------------------------- tables
+@pytest.mark.parametrize("sw2,q,x1,c,xc,xi_c,xi_q", TABLE_005)
+def test_reference_table_sigma_b_005(sw2, q, x1, c, xc, xi_c, xi_q):
+    s = mf.phase_summary(sw2, 0.05)
+    assert abs(s["q_star"] - q) < 1e-4
+    assert abs(s["chi1"] - x1) < 1e-4
+    assert abs(s["c_star"] - c) < 1e-4
+    assert abs(s["chi_c"] - xc) < 1e-4
+    assert abs(s["xi_c"] - xi_c) < _digits_tol(xi_c)
+    assert abs(s["xi_q"] - xi_q) < _digits_tol(xi_q)
+    assert s["chaotic"] == (x1 > 1)
+    # the single-quantity functions agree with the summary
+    assert mf.fixed_point_q(sw2, 0.05) == pytest.approx(s["q_star"], abs=1e-13)
+    assert mf.chi1(sw2, 0.05) == pytest.approx(s["chi1"], abs=1e-13)
+    assert mf.fixed_point_c(sw2, 0.05) == pytest.approx(s["c_star"], abs=1e-12)
+    assert mf.chi_c(sw2, 0.05) == pytest.approx(s["chi_c"], abs=1e-12)
+    assert mf.correlation_depth(sw2, 0.05) == pytest.approx(s["xi_c"], rel=1e-10)
+    assert mf.length_depth(sw2, 0.05) == pytest.approx(s["xi_q"], rel=1e-10)
+
+
+@pytest.mark.parametrize("sw2,xi", TABLE_XI)
+def test_xi_c_table_three_digits(sw2, xi):
+    assert mf.correlation_depth(sw2, 0.05) == pytest.approx(xi, rel=6e-3)
+
+
+@pytest.mark.parametrize("sb2,sw2c,qc", CRIT)
+def test_critical_weight_variance_table(sb2, sw2c, qc):
+    assert abs(mf.critical_weight_variance(sb2) - sw2c) < 1e-4
+    assert abs(mf.fixed_point_q(mf.critical_weight_variance(sb2), sb2) - qc) < 1e-4
+
+
+def test_critical_weight_variance_headline_and_vectorised():
+    assert mf.critical_weight_variance(0.05) == pytest.approx(1.76095, abs=1e-5)
+    sb2 = np.array([[0.0, 0.05], [0.3, 0.5]])
+    out = mf.critical_weight_variance(sb2)
+    assert out.shape == (2, 2)
+    assert out[0, 1] == pytest.approx(1.76095, abs=1e-5)
+    # chi_1 = 1 on the line, computed through the independent fixed-point path
+    np.testing.assert_allclose(mf.chi1(out[1], sb2[1]), 1.0, atol=1e-10)
+
+
+def test_critical_line_root_of_chi1_by_brentq():
+    """Inverting the parametric line agrees with brentq on chi_1 - 1 (a different algorithm)."""
+    for sb2 in (0.01, 0.05, 0.7, 1.5):
+        root = optimize.brentq(lambda w: mf.chi1(w, sb2) - 1.0, 1.0, 6.0, xtol=1e-13)
+        assert mf.critical_weight_variance(sb2) == pytest.approx(root, abs=1e-9)
+
+
+def test_critical_line_parametric():
+    q = np.linspace(0.0, 5.0, 41)
+    sw2, sb2 = mf.critical_line(q)
+    assert sw2[0] == 1.0 and sb2[0] == 0.0
+    assert np.all(np.diff(sb2) > 0) and np.all(np.diff(sw2) > 0)  # monotone: the inversion is well posed
+    np.testing.assert_allclose(mf.chi1(sw2[1:], sb2[1:]), 1.0, atol=1e-10)
+    np.testing.assert_allclose(mf.fixed_point_q(sw2[1:], sb2[1:]), q[1:], rtol=1e-9)
+    np.testing.assert_allclose(mf.critical_weight_variance(sb2[1:]), sw2[1:], rtol=1e-9)
+
+
+def test_large_q_table_entries_are_hermite101_artefacts():
+    """The sigma_b2 = 1, 2 critical values and the sigma_w = 4 row of the reference notes were computed with
+    101 Gauss-Hermite nodes: we reproduce them with n_hermite=101, while adaptive scipy quadrature agrees with
+    the default rule instead."""
+    assert abs(mf.critical_weight_variance(1.0, n_hermite=101) - 3.44296) < 1e-5
+    assert abs(mf.critical_weight_variance(2.0, n_hermite=101) - 4.26107) < 1e-5
+    s101 = mf.phase_summary(16.0, 0.09, n_hermite=101)
+    assert abs(s101["q_star"] - 12.5829) < 1e-4 and abs(s101["chi1"] - 2.47738) < 1e-5
+    # independent reference
+    q_ref = _q_star_ref(16.0, 0.09)
+    x1_ref = 16.0 * _e1(lambda u: _sech2(u) ** 2, q_ref)
+    s = mf.phase_summary(16.0, 0.09)
+    assert s["q_star"] == pytest.approx(q_ref, abs=1e-10)
+    assert s["chi1"] == pytest.approx(x1_ref, abs=1e-10)
+    assert abs(s["chi1"] - s101["chi1"]) > 0.1  # the artefact is large
+    for sb2 in (1.0, 2.0):
+        ref = optimize.brentq(lambda w: w * _e1(lambda u: _sech2(u) ** 2, _q_star_ref(w, sb2)) - 1, 3, 5,
+                              xtol=1e-12)
+        assert mf.critical_weight_variance(sb2) == pytest.approx(ref, abs=1e-8)
+    assert abs(mf.critical_weight_variance(2.0) - 4.26107) > 1e-3
+
+
+# ----------------------------------------------------------------------------- quadrature
+def test_normal_expectation_exact_cases():
+    q = np.array([0.0, 0.3, 1.0, 4.0, 20.0])
+    np.testing.assert_allclose(mf.normal_expectation(lambda u: u**4, q), 3 * q**2, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(mf.normal_expectation(np.cos, q), np.exp(-q / 2), rtol=1e-12, atol=1e-15)
+    assert mf.normal_expectation(np.cos, 1.0, n_hermite=40) == pytest.approx(math.exp(-0.5), abs=1e-14)
+    assert isinstance(mf.normal_expectation(np.cos, 1.0), float)
+
+
+@pytest.mark.parametrize("q", [0.01, 0.5, 3.0, 12.6, 50.0])
+def test_tanh_expectations_vs_scipy(q):
+    assert mf.q_map(q, 1.0, 0.0) == pytest.approx(_e1(lambda u: math.tanh(u) ** 2, q), abs=1e-13)
+    assert mf.normal_expectation(lambda u: 1 / np.cosh(u) ** 4, q) == pytest.approx(
+        _e1(lambda u: _sech2(u) ** 2, q), abs=1e-13)
+
+
+def test_gauss_hermite_rule():
+    z, w = mf.gauss_hermite(10)
+    assert w.sum() == pytest.approx(1.0, abs=1e-15)
+    assert w @ z**18 == pytest.approx(34459425.0, rel=1e-12)  # (18-1)!! exact for degree <= 19
+    z[0] = 99.0  # returned arrays are copies
+    assert mf.gauss_hermite(10)[0][0] != 99.0
+    with pytest.raises(ValueError, match="n_hermite"):
+        mf.gauss_hermite(1)
+
+
+@pytest.mark.filterwarnings("ignore::scipy.integrate.IntegrationWarning")
+@pytest.mark.parametrize("q,c", [(0.6, 0.3), (2.2, 0.9), (1.06, 0.4468)])
+def test_two_dimensional_expectations_vs_scipy(q, c):
+    cm = mf.c_map(c, q, 1.0, 0.0)
+    ref = _e2(math.tanh, q, c) / _e1(lambda u: math.tanh(u) ** 2, q)
+    assert cm == pytest.approx(ref, abs=1e-10)
+
+
+# ----------------------------------------------------------------------------- consistency of definitions
+@pytest.mark.parametrize("sw2,sb2", [(1.2, 0.05), (2.5, 0.05), (3.0, 0.3), (1.9, 0.0)])
+def test_chi_c_is_slope_of_c_map_and_xi_q_is_slope_of_q_map(sw2, sb2):
+    s = mf.phase_summary(sw2, sb2)
+    q, c = s["q_star"], s["c_star"]
+    h = 1e-5
+    if c < 1:
+        slope = (mf.c_map(c + h, q, sw2, sb2) - mf.c_map(c - h, q, sw2, sb2)) / (2 * h)
+    else:
+        slope = (mf.c_map(1.0, q, sw2, sb2) - mf.c_map(1 - h, q, sw2, sb2)) / h  # one-sided at c = 1
+    assert slope == pytest.approx(s["chi_c"], abs=2e-5)
+    qslope = (mf.q_map(q + h, sw2, sb2) - mf.q_map(q - h, sw2, sb2)) / (2 * h)
+    assert -1 / math.log(qslope) == pytest.approx(s["xi_q"], rel=1e-6)
+    # fixed points are fixed
+    assert mf.q_map(q, sw2, sb2) == pytest.approx(q, abs=1e-13)
+    assert mf.c_map(c, q, sw2, sb2) == pytest.approx(c, abs=1e-12)
+
+
+def test_c_trajectory_decays_at_rate_chi_c():
+    for sw2 in (1.3, 2.5):
+        s = mf.phase_summary(sw2, 0.05)
+        c = mf.c_trajectory(0.6 if sw2 < 1.76 else 0.95, 100, sw2, 0.05)
+        assert c.shape == (101,)
+        dev = np.abs(c - s["c_star"])
+        ratio = dev[100] / dev[99]  # -> chi_c, with a correction linear in the remaining deviation
+        assert ratio == pytest.approx(s["chi_c"], abs=max(0.1 * dev[99], 1e-9))
+        assert abs(dev[100] / dev[99] - s["chi_c"]) < abs(dev[21] / dev[20] - s["chi_c"])
+        assert dev[100] < 1e-2 * dev[0]
+
+
+def test_q_trajectory_converges_to_q_star():
+    q = mf.q_trajectory([0.01, 1.0, 5.0], 60, 2.0, 0.05)
+    assert q.shape == (61, 3)
+    np.testing.assert_allclose(q[-1], mf.fixed_point_q(2.0, 0.05), rtol=1e-8)
+    np.testing.assert_allclose(q[0], [0.01, 1.0, 5.0])
+
+
+def test_kernel_trajectory_matches_q_and_c_maps():
+    g = np.array([[0.8, 0.5], [0.5, 0.8]])
+    T = mf.kernel_trajectory(g, 6, 2.5, 0.05)
+    assert T.shape == (6, 2, 2)
+    np.testing.assert_allclose(T, np.swapaxes(T, 1, 2))
+    q1 = 2.5 * 0.8 + 0.05
+    np.testing.assert_allclose(T[:, 0, 0], mf.q_trajectory(q1, 5, 2.5, 0.05), rtol=1e-12)
+    c = T[:, 0, 1] / T[:, 0, 0]
+    for l in range(5):
+        assert c[l + 1] == pytest.approx(mf.c_map(c[l], T[l, 0, 0], 2.5, 0.05), abs=1e-12)
+    k11, k22, k12 = mf.kernel_map(1.0, 2.0, 0.3, 2.5, 0.05)
+    assert k11 == pytest.approx(mf.q_map(1.0, 2.5, 0.05)) and k22 == pytest.approx(mf.q_map(2.0, 2.5, 0.05))
+    assert abs(k12) < math.sqrt(k11 * k22)
+
+
+def test_critical_amplitude_ratio_and_exponent():
+    """xi_c |chi_1 - 1| -> 1 on both sides of the line (mean-field exponent nu = 1, amplitude ratio 1)."""
+    sc = mf.critical_weight_variance(0.05)
+    for d in (1e-2, 1e-3):
+        lo = mf.phase_summary(sc - d, 0.05)
+        hi = mf.phase_summary(sc + d, 0.05)
+        assert lo["xi_c"] * abs(lo["chi1"] - 1) == pytest.approx(1.0, abs=1.5 * d)
+        assert hi["xi_c"] * abs(hi["chi1"] - 1) == pytest.approx(1.0, abs=1.5 * d)
+    assert mf.correlation_depth(sc, 0.05) > 1e5
+
+
+def test_sigma_b_zero_tanh():
+    s = mf.phase_summary(0.8, 0.0)
+    assert s["q_star"] == 0.0 and s["chi1"] == pytest.approx(0.8) and s["c_star"] == 1.0
+    assert s["xi_c"] == pytest.approx(-1 / math.log(0.8))
+    s = mf.phase_summary(1.9, 0.0)
+    assert s["q_star"] > 0 and s["chaotic"] and s["c_star"] == pytest.approx(0.0, abs=1e-14)
+    assert mf.critical_weight_variance(0.0) == 1.0
+    assert math.isinf(mf.correlation_depth(1.0, 0.0))
+
+
+# ----------------------------------------------------------------------------- relu (closed form)
+def test_relu_critical_point():
+    assert mf.chi1(2.0, 0.0, activation="relu") == 1.0
+    assert mf.critical_weight_variance(0.0, activation="relu") == 2.0
+    assert math.isinf(mf.correlation_depth(2.0, 0.0, activation="relu"))
+    with pytest.raises(ValueError, match="relu"):
+        mf.critical_weight_variance(0.05, activation="relu")
+    with pytest.raises(ValueError, match="tanh"):
+        mf.critical_line(0.5, activation="relu")
+
+
+def test_relu_closed_forms_vs_quadrature():
+    relu = lambda u: max(u, 0.0)
+    q = 1.7
+    assert mf.q_map(q, 1.5, 0.1, activation="relu") == pytest.approx(1.5 * _e1(lambda u: relu(u) ** 2, q) + 0.1,
+                                                                       abs=1e-12)
+    c = 0.35
+    ref = (1.5 * _e2(relu, q, c) + 0.1) / (1.5 * q / 2 + 0.1)
+    assert mf.c_map(c, q, 1.5, 0.1, activation="relu") == pytest.approx(ref, abs=1e-8)
+    s = mf.phase_summary(1.5, 0.1, activation="relu")
+    assert s["q_star"] == pytest.approx(0.1 / (1 - 0.75))
+    assert s["c_star"] == 1.0 and s["chi_c"] == pytest.approx(0.75) and s["xi_q"] == pytest.approx(-1 / math.log(0.75))
+    assert math.isinf(mf.fixed_point_q(2.5, 0.1, activation="relu"))
+    assert math.isnan(mf.correlation_depth(2.5, 0.1, activation="relu"))
+
+
+# ----------------------------------------------------------------------------- vectorisation, properties
+def test_vectorised_grid_matches_scalar_calls():
+    W, B = np.meshgrid([0.7, 1.76, 2.4, 3.5], [0.0, 0.05, 0.4])
+    s = mf.phase_summary(W, B)
+    assert s["xi_c"].shape == W.shape and s["chaotic"].dtype == bool
+    for i, j in [(0, 0), (1, 2), (2, 3), (1, 1)]:
+        ref = mf.phase_summary(float(W[i, j]), float(B[i, j]))
+        for k in ("q_star", "chi1", "c_star", "chi_c"):
+            assert s[k][i, j] == pytest.approx(ref[k], abs=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(sw2=st.floats(0.2, 5.0), sb2=st.floats(0.0, 1.5))
+def test_fixed_point_properties(sw2, sb2):
+    s = mf.phase_summary(sw2, sb2)
+    q = s["q_star"]
+    assert sb2 - 1e-15 <= q <= sw2 + sb2
+    assert abs(mf.q_map(q, sw2, sb2) - q) < 1e-11 * max(1.0, q)
+    assert 0.0 <= s["c_star"] <= 1.0
+    assert s["chaotic"] == (s["c_star"] < 1.0) or abs(s["chi1"] - 1) < 1e-9
+    assert s["chi_c"] <= 1.0 + 1e-9 or not s["chaotic"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(q=st.floats(0.0, 10.0), dq=st.floats(1e-3, 2.0), c=st.floats(-1.0, 1.0))
+def test_map_properties(q, dq, c):
+    assert mf.q_map(q + dq, 1.5, 0.05) > mf.q_map(q, 1.5, 0.05)  # monotone length map
+    if q > 0:
+        cc = mf.c_map(c, q, 1.5, 0.05)
+        assert -1.0 <= cc <= 1.0 + 1e-12
+        assert mf.c_map(1.0, q, 1.5, 0.05) == pytest.approx(1.0, abs=1e-12)
+
+
+# ----------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("bad", [0.0, -1.0, float("nan"), float("inf")])
+def test_bad_sigma_w2(bad):
+    with pytest.raises(ValueError, match="sigma_w2"):
+        mf.fixed_point_q(bad, 0.05)
+    with pytest.raises(ValueError, match="sigma_w2"):
+        mf.q_map(0.5, bad, 0.05)
+
+
+@pytest.mark.parametrize("bad", [-1e-3, float("nan"), float("-inf")])
+def test_bad_sigma_b2(bad):
+    with pytest.raises(ValueError, match="sigma_b2"):
+        mf.correlation_depth(1.5, bad)
+    with pytest.raises(ValueError, match="sigma_b2"):
+        mf.critical_weight_variance(bad)
+
+
+def test_bad_inputs_misc():
+    with pytest.raises(TypeError, match="sigma_w2"):
+        mf.chi1("1.5", 0.05)
+    with pytest.raises(TypeError, match="sigma_b2"):
+        mf.chi1(1.5, True)
+    with pytest.raises(ValueError, match="sigma_w2"):
+        mf.phase_summary(np.array([1.0, np.nan]), 0.05)
+    with pytest.raises(ValueError, match="activation"):
+        mf.chi1(1.5, 0.05, activation="sigmoid")
+    with pytest.raises(TypeError, match="activation"):
+        mf.chi1(1.5, 0.05, activation=None)
+    with pytest.raises(ValueError, match="c"):
+        mf.c_map(1.2, 0.5, 1.5, 0.05)
+    with pytest.raises(ValueError, match="q"):
+        mf.q_map(-0.1, 1.5, 0.05)
+    with pytest.raises(ValueError, match="q12"):
+        mf.kernel_map(1.0, 1.0, 1.5, 1.5, 0.05)
+    with pytest.raises(TypeError, match="n_hermite"):
+        mf.chi1(1.5, 0.05, n_hermite=10.0)
+    with pytest.raises(ValueError, match="depth"):
+        mf.q_trajectory(0.5, -1, 1.5, 0.05)
+    with pytest.raises(ValueError, match="gram"):
+        mf.kernel_trajectory(np.ones((2, 3)), 3, 1.5, 0.05)
+    with pytest.raises(ValueError, match="q"):
+        mf.c_trajectory(0.5, 3, 0.8, 0.0)  # q* = 0: no fixed point to sit on
+    with pytest.raises(TypeError, match="f must be callable"):
+        mf.normal_expectation(3.0, 1.0)
