@@ -27,6 +27,8 @@ __all__ = [
     "mean_error",
     "binning_error",
     "blocked_jackknife",
+    "chi_square_gof",
+    "total_variation",
 ]
 
 
@@ -248,3 +250,65 @@ def blocked_jackknife(x, func: Callable[[np.ndarray], np.ndarray], n_blocks: int
         return float(v) if np.ndim(v) == 0 else v
 
     return f(est), f(err)
+
+
+def _counts_probs(counts, probs):
+    c = np.asarray(counts)
+    p = np.asarray(probs, dtype=np.float64)
+    if c.ndim != 1 or p.shape != c.shape:
+        raise ValueError(f"counts and probs must be 1-D arrays of the same length; got {c.shape} and {p.shape}")
+    if not np.issubdtype(c.dtype, np.integer) or np.any(c < 0):
+        raise TypeError("counts must be non-negative integers")
+    if not np.all(np.isfinite(p)) or np.any(p < 0) or not np.isclose(p.sum(), 1.0, atol=1e-9):
+        raise ValueError("probs must be finite, non-negative and sum to 1")
+    return c.astype(np.int64), p
+
+
+def chi_square_gof(counts, probs, min_expected: float = 5.0):
+    """Pearson chi-square goodness-of-fit test of observed ``counts`` against probabilities ``probs``.
+
+    Cells with expected count :math:`n p_i` below ``min_expected`` are pooled into one cell (kept if its
+    expected count reaches ``min_expected``), so the :math:`\\chi^2` approximation holds.
+
+    .. math:: X^2 = \\sum_i \\frac{(O_i - n p_i)^2}{n p_i}, \\qquad \\text{dof} = \\#\\text{cells} - 1.
+
+    The samples must be independent (thin Markov chains well beyond :math:`2\\tau_\\mathrm{int}`, or use one
+    sample per chain).
+
+    Returns
+    -------
+    statistic, dof, p_value
+    """
+    c, p = _counts_probs(counts, probs)
+    n = c.sum()
+    if n == 0:
+        raise ValueError("counts must not all be zero")
+    exp_ = n * p
+    big = exp_ >= min_expected
+    obs = list(c[big])
+    ex = list(exp_[big])
+    rest_e = exp_[~big].sum()
+    if rest_e >= min_expected:
+        obs.append(c[~big].sum())
+        ex.append(rest_e)
+    elif c[~big].sum() > 0 and rest_e == 0:
+        return float("inf"), max(len(obs) - 1, 1), 0.0
+    obs = np.asarray(obs, dtype=np.float64)
+    ex = np.asarray(ex)
+    if len(obs) < 2:
+        raise ValueError("fewer than two cells have an expected count >= min_expected; draw more samples")
+    x2 = float(((obs - ex) ** 2 / ex).sum())
+    # pooled-away cells: observed counts there are not tested beyond the pooled cell
+    from scipy.stats import chi2
+
+    dof = len(obs) - 1
+    return x2, dof, float(chi2.sf(x2, dof))
+
+
+def total_variation(counts, probs) -> float:
+    """Total-variation distance :math:`\\frac12\\sum_i |O_i/n - p_i|` between empirical and exact distributions."""
+    c, p = _counts_probs(counts, probs)
+    n = c.sum()
+    if n == 0:
+        raise ValueError("counts must not all be zero")
+    return float(0.5 * np.abs(c / n - p).sum())

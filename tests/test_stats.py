@@ -106,3 +106,21 @@ def test_chain_axis_pooling():
     assert np.allclose(e, np.sqrt(2 * t * x.var(axis=(0, 2), ddof=1) / 20_000))
     with pytest.raises(ValueError, match="chain_axis must differ"):
         stats.integrated_autocorrelation_time(x, axis=0, chain_axis=0)
+
+
+def test_chi_square_and_tv():
+    rng = np.random.default_rng(7)
+    p = rng.dirichlet(np.ones(200))
+    counts = rng.multinomial(50_000, p)
+    x2, dof, pv = stats.chi_square_gof(counts, p)
+    assert 100 < dof <= 200 and pv > 1e-4
+    assert stats.total_variation(counts, p) < 0.05
+    q = np.roll(p, 1)  # wrong distribution
+    assert stats.chi_square_gof(counts, q)[2] < 1e-12
+    assert stats.total_variation(counts, q) > 0.2
+    with pytest.raises(ValueError, match="same length"):
+        stats.chi_square_gof(counts[:-1], p)
+    with pytest.raises(ValueError, match="sum to 1"):
+        stats.total_variation(counts, 2 * p)
+    with pytest.raises(TypeError, match="non-negative integers"):
+        stats.total_variation(counts.astype(float), p)
