@@ -259,8 +259,8 @@ def _chain_parts(K: NDArray[np.float64], h: NDArray[np.float64]):
     ``1 - |m|``.
     """
     a = np.abs(h)
-    e = np.exp(-2.0 * a)
-    ct, st = 0.5 * (1.0 + e), 0.5 * (1.0 - e)
+    st = -0.5 * np.expm1(-2.0 * a)  # (1 - e^{-2a})/2, accurate for tiny fields
+    ct = 1.0 - st
     sy = np.exp(-2.0 * K - a)  # sqrt(y)
     rt = np.hypot(st, sy)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -328,8 +328,11 @@ def ir_field(K0: ArrayLike, h0: ArrayLike = 0.0):
     h0 = _real(h0, "h0")
     K0, h0 = np.broadcast_arrays(K0, h0)
     _, _, m, omm = _chain_parts(K0, h0)
-    # artanh|m| = 0.5 ln((1+|m|)/(1-|m|)), with 1-|m| computed without cancellation
-    return _out(np.sign(m) * 0.5 * (np.log1p(np.abs(m)) - np.log(omm)))
+    # small |m|: arctanh directly; |m| near 1: 0.5 ln((1+|m|)/(1-|m|)) with 1-|m| free of cancellation
+    am = np.abs(m)
+    with np.errstate(divide="ignore"):
+        big = 0.5 * (np.log1p(am) - np.log(omm))
+    return _out(np.sign(m) * np.where(am < 0.5, np.arctanh(np.minimum(am, 0.5)), big))
 
 
 # ----------------------------------------------------------------------------------------------
