@@ -272,3 +272,27 @@ def test_mutual_information_limits():
     assert np.all(np.diff(noisy) > 0) and noisy[-1] < dec
     with pytest.raises(ValueError, match="environment"):
         bs.block_environment_mutual_information(Kx, bs.decimation_block_rule(2), 4)
+
+
+def test_bad_inputs_are_named():
+    K0, K1 = bs.ring_block_split(6, 0.5, 0.0, 2)
+    with pytest.raises(ValueError, match="same length"):
+        bs.cumulant_decomposition(K0, K1[:32], bs.decimation_block_rule(2))
+    with pytest.raises(ValueError, match="f must have length 2\\*\\*n"):
+        bs.walsh_coefficients(np.zeros(12))
+    with pytest.raises(ValueError, match="NaN"):
+        bs.walsh_coefficients(np.array([0.0, np.nan]))
+    with pytest.raises(TypeError, match="n must be an int"):
+        bs.ring_subset_ranges(2.5)
+    with pytest.raises(ValueError, match="values"):
+        bs.log_mgf_taylor_coefficients([0.0, 1.0], [[0.5, 0.5, 0.0]], 3)
+    with pytest.raises(TypeError, match="rule must be"):
+        bs.renormalized_hamiltonian(bs.ring_hamiltonian(4, 0.3), [["a", "b"], ["c", "d"]])
+
+
+def test_cumulant_decomposition_merges_rounded_values():
+    K0, K1 = bs.ring_block_split(8, 0.3, 0.0, 2)
+    noisy = K1 + 1e-13 * np.random.default_rng(0).normal(size=K1.shape)
+    cd = bs.cumulant_decomposition(K0, noisy, bs.tanh_block_rule([0.4, 0.1]))
+    assert cd.k1_values.shape == (5,)  # K1 = 0.3 * (4 - 2k), k = 0..4
+    np.testing.assert_allclose(np.sort(cd.k1_values), 0.3 * np.arange(-4, 5, 2), atol=1e-12)
