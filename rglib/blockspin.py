@@ -379,6 +379,10 @@ def log_mgf_convergence_radius(values: ArrayLike, probs: ArrayLike, *, rtol: flo
     :math:`P(e^{dt}) = 0`, so the radius is :math:`R = \\min_r|\\mathrm{Log}\\,w_r|/d` over the non-zero roots
     :math:`w_r` of ``P`` (principal logarithm). The series converges at ``t = 1`` iff ``R > 1``.
 
+    The roots come from :func:`numpy.roots`. A root of multiplicity ``k`` (common when ``X`` is a sum of
+    independent identical terms) is only determined to about :math:`\epsilon^{1/k}` of float64, so ``R`` can be
+    off in the second or third digit in such cases.
+
     Raises
     ------
     ValueError

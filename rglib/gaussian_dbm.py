@@ -72,8 +72,6 @@ def _real_array(value: ArrayLike, name: str, ndim: int) -> NDArray[np.float64]:
     arr = np.asarray(value)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
         raise TypeError(f"{name} must be a real numeric array; got dtype {arr.dtype}")
-    if arr.dtype == bool:
-        raise TypeError(f"{name} must be a real numeric array; got dtype bool")
     arr = arr.astype(np.float64)
     if arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-dimensional; got shape {arr.shape}")
