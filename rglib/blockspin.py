@@ -380,7 +380,7 @@ def log_mgf_convergence_radius(values: ArrayLike, probs: ArrayLike, *, rtol: flo
     :math:`w_r` of ``P`` (principal logarithm). The series converges at ``t = 1`` iff ``R > 1``.
 
     The roots come from :func:`numpy.roots`. A root of multiplicity ``k`` (common when ``X`` is a sum of
-    independent identical terms) is only determined to about :math:`\epsilon^{1/k}` of float64, so ``R`` can be
+    independent identical terms) is only determined to about :math:`\\epsilon^{1/k}` of float64, so ``R`` can be
     off in the second or third digit in such cases.
 
     Raises
