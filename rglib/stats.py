@@ -27,6 +27,7 @@ __all__ = [
     "mean_error",
     "binning_error",
     "blocked_jackknife",
+    "tau_int_error",
     "chi_square_gof",
     "total_variation",
 ]
@@ -130,6 +131,21 @@ def integrated_autocorrelation_time(x, c: float = 6.0, axis: int = 0, chain_axis
         out = np.take_along_axis(tau, first[..., None], axis=-1)[..., 0]
         # anticorrelated series may give tau < 1/2; keep it positive so that errors stay real
         out = np.maximum(out, np.finfo(float).tiny)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def tau_int_error(tau, n_samples, c: float = 6.0):
+    """Statistical error of a windowed :math:`\\tau_\\mathrm{int}` estimate (Madras & Sokal 1988).
+
+    .. math:: \\sigma_\\tau \\approx \\tau\\sqrt{2(2M + 1)/n}, \\qquad M \\approx c\\,\\tau,
+
+    for ``n`` samples in total (``n * n_chains`` when chains are pooled).
+    """
+    tau = _as_series(np.atleast_1d(tau), "tau").reshape(np.shape(tau))
+    n = _as_series(np.atleast_1d(n_samples), "n_samples").reshape(np.shape(n_samples))
+    if np.any(n < 1):
+        raise ValueError("n_samples must be >= 1")
+    out = tau * np.sqrt(2.0 * (2.0 * c * tau + 1.0) / n)
     return float(out) if np.ndim(out) == 0 else out
 
 
@@ -285,20 +301,18 @@ def chi_square_gof(counts, probs, min_expected: float = 5.0):
         raise ValueError("counts must not all be zero")
     exp_ = n * p
     big = exp_ >= min_expected
-    obs = list(c[big])
-    ex = list(exp_[big])
+    obs = c[big].astype(np.float64)
+    ex = exp_[big]
     rest_e = exp_[~big].sum()
+    rest_o = c[~big].sum()
     if rest_e >= min_expected:
-        obs.append(c[~big].sum())
-        ex.append(rest_e)
-    elif c[~big].sum() > 0 and rest_e == 0:
+        obs = np.append(obs, rest_o)
+        ex = np.append(ex, rest_e)
+    elif rest_o > 0 and rest_e == 0:
         return float("inf"), max(len(obs) - 1, 1), 0.0
-    obs = np.asarray(obs, dtype=np.float64)
-    ex = np.asarray(ex)
     if len(obs) < 2:
         raise ValueError("fewer than two cells have an expected count >= min_expected; draw more samples")
     x2 = float(((obs - ex) ** 2 / ex).sum())
-    # pooled-away cells: observed counts there are not tested beyond the pooled cell
     from scipy.stats import chi2
 
     dof = len(obs) - 1
