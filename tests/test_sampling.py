@@ -191,3 +191,32 @@ def test_bad_input():
         sampling.swendsen_wang(good.numpy(), 0.3, seed="abc")
     with pytest.raises(ValueError, match="p_up"):
         sampling.random_spins((2, 2), p_up=1.5)
+
+
+def test_measure_thermodynamics_vs_kaufman():
+    K = np.array([0.3, 0.5])
+    for method, kw in [("metropolis", dict(n_sweeps=600, n_equilibrate=200)),
+                       ("cluster", dict(n_sweeps=150, n_equilibrate=30))]:
+        r = sampling.measure_thermodynamics(6, K, method=method, n_chains=16, seed=8, **kw)
+        assert r.energy.shape == r.specific_heat_err.shape == r.tau_m2.shape == (2,)
+        assert r.n_samples == 16 * kw["n_sweeps"]
+        z_u = (r.energy - ising.kaufman_internal_energy(6, 6, K)) / r.energy_err
+        z_c = (r.specific_heat - ising.kaufman_specific_heat(6, 6, K)) / r.specific_heat_err
+        assert np.all(np.abs(z_u) < 4) and np.all(np.abs(z_c) < 4), (method, z_u, z_c)
+        assert np.all(r.abs_magnetization > 0) and np.all(r.abs_magnetization <= 1)
+        assert r.abs_magnetization[1] > r.abs_magnetization[0]
+    with pytest.raises(ValueError, match="n_chains must be >= 2"):
+        sampling.measure_thermodynamics(4, 0.3, n_chains=1)
+    with pytest.raises(ValueError, match="method"):
+        sampling.measure_thermodynamics(4, 0.3, method="wolff")
+
+
+def test_random_spins():
+    a = sampling.random_spins((1000, 4), seed=3, p_up=0.8)
+    assert a.dtype == torch.int8 and abs(float((a == 1).float().mean()) - 0.8) < 0.03
+    b = sampling.random_spins((3, 4), seed=np.random.default_rng(1), backend="numpy")
+    assert b.dtype == np.int8 and set(np.unique(b)) <= {-1, 1}
+    assert np.array_equal(sampling.random_spins((3, 4), seed=5, backend="numpy"),
+                          sampling.random_spins((3, 4), seed=5, backend="numpy"))
+    with pytest.raises(ValueError, match="backend"):
+        sampling.random_spins((2, 2), backend="jax")

@@ -124,3 +124,13 @@ def test_chi_square_and_tv():
         stats.total_variation(counts, 2 * p)
     with pytest.raises(TypeError, match="non-negative integers"):
         stats.total_variation(counts.astype(float), p)
+
+
+def test_tau_int_error():
+    # the spread of tau estimates over independent AR(1) replicas matches the Madras-Sokal error formula
+    taus = np.array([stats.integrated_autocorrelation_time(ar1(0.8, 20_000, 1, 100 + k))[0] for k in range(16)])
+    predicted = stats.tau_int_error(4.5, 20_000)
+    assert 0.4 < taus.std(ddof=1) / predicted < 2.0
+    assert stats.tau_int_error(np.array([1.0, 2.0]), 100).shape == (2,)
+    with pytest.raises(ValueError, match="n_samples"):
+        stats.tau_int_error(1.0, 0)
