@@ -36,6 +36,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import logsumexp
 
+from .blockspin import walsh_coefficients
 from .entropy import kl_divergence
 from .ising import (
     all_spin_configurations,
@@ -66,7 +67,6 @@ __all__ = [
     "enumerated_kl_same_lattice",
     "enumerated_kl_lifted",
     "nnn_ring_log_probabilities",
-    "walsh_coefficients",
     "project_nnn_couplings",
     "moment_matched_nnn_couplings",
     "TruncatedFlow",
@@ -567,32 +567,6 @@ def nnn_ring_log_probabilities(N: int, K1: float, K2: float, h: float = 0.0) -> 
         raise ValueError("K1, K2 and h must be scalars")
     lw = th @ _nnn_features(N)
     return lw - logsumexp(lw)
-
-
-def walsh_coefficients(log_w: ArrayLike) -> NDArray[np.float64]:
-    """Coefficients :math:`J_S` of :math:`\\ln w(s) = \\sum_{S} J_S \\prod_{j\\in S} s_j` (fast Walsh–Hadamard).
-
-    ``log_w`` holds :math:`\\ln w` of the :math:`2^M` configurations in enumeration order. Entry ``k`` of
-    the result is :math:`J_S` for the set :math:`S = \\{j : \\text{bit } M-1-j \\text{ of } k = 1\\}` (so
-    ``k = 0`` is the constant and ``k = 2**(M-1-j)`` the field on spin ``j``). Uses
-    :math:`J_S = 2^{-M}\\sum_s \\ln w(s)\\prod_{j\\in S}s_j`.
-    """
-    a = np.array(log_w, dtype=np.float64)
-    L = a.shape[-1]
-    M = L.bit_length() - 1
-    if L < 2 or 2**M != L:
-        raise ValueError(f"log_w must have 2**M entries along its last axis (M >= 1); got {L}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError("log_w must be finite")
-    # spin +1 <-> bit 0; the transform with kernel prod s_j = prod (-1)^{bit} is the Hadamard transform
-    h = 1
-    while h < L:
-        a = a.reshape(*a.shape[:-1], L // (2 * h), 2, h)
-        x, y = a[..., 0, :].copy(), a[..., 1, :].copy()
-        a[..., 0, :], a[..., 1, :] = x + y, x - y
-        a = a.reshape(*a.shape[:-3], L)
-        h *= 2
-    return a / L
 
 
 def project_nnn_couplings(log_w: ArrayLike, M: int, *, keep_nnn: bool = True):
