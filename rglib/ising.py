@@ -253,7 +253,9 @@ def ring_connected_correlation(N: int, K, h, r):
     Uses :func:`ring_correlation` and :func:`ring_magnetization` (translation invariance gives
     :math:`\\langle s_r\\rangle = \\langle s_0\\rangle`).
     """
-    return np.asarray(ring_correlation(N, K, h, r)) - np.asarray(ring_magnetization(N, K, h)) ** 2 + 0.0
+    full = np.asarray(ring_correlation(N, K, h, r))
+    m = np.asarray(ring_magnetization(N, K, h))
+    return _scalar_or_array(full - m**2)
 
 
 def chain_log_partition_per_site(K, h=0.0):

@@ -515,7 +515,8 @@ def sample_configurations(L: int, K, n_samples: int, *, h=0.0, method: Literal["
     thin_factor : float
         Thinning in units of :math:`2\\tau_\\mathrm{int}` (the decorrelation time); default 2.
     seed : int, optional
-    device : torch device for the Metropolis sampler.
+    device : str or torch.device, optional
+        Where the Metropolis sampler runs (the cluster sampler always runs on CPU).
     progress : bool
         Show a tqdm bar.
 

@@ -37,6 +37,8 @@ def test_ring_reference_values():
     t = np.tanh(0.8)
     assert np.isclose(ising.ring_correlation(10, 0.8, 0.0, 3), (t**3 + t**7) / (1 + t**10), rtol=1e-14)
     assert np.isclose(ising.ring_log_partition(10, 0.8), np.log((2 * np.cosh(0.8)) ** 10 + (2 * np.sinh(0.8)) ** 10))
+    assert isinstance(ising.ring_connected_correlation(10, 0.8, 0.0, 3), float)
+    assert np.isclose(ising.ring_connected_correlation(10, 0.8, 0.0, 3), ising.ring_correlation(10, 0.8, 0.0, 3))
 
 
 def test_ring_log_space_stability():
