@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import logsumexp
 
+from ._checks import check_int as _int
 from .entropy import mutual_information
 from .ising import all_spin_configurations
 
@@ -55,15 +56,6 @@ MAX_SPINS = 22
 # ---------------------------------------------------------------------------------------------
 # checks
 # ---------------------------------------------------------------------------------------------
-def _int(v, name: str, minimum: int = 1, maximum: int | None = None) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-        raise TypeError(f"{name} must be an int; got {type(v).__name__}")
-    if v < minimum or (maximum is not None and v > maximum):
-        hi = "" if maximum is None else f" and <= {maximum}"
-        raise ValueError(f"{name} must be >= {minimum}{hi}; got {v}")
-    return int(v)
-
-
 def _real(v, name: str) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a real number; got {type(v).__name__}")

@@ -29,13 +29,14 @@ next-nearest-neighbour couplings followed by truncation of the generated couplin
 """
 from __future__ import annotations
 
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import logsumexp
 
+from ._checks import check_int as _int
+from ._checks import check_real_array as _real
 from .blockspin import walsh_coefficients
 from .entropy import kl_divergence
 from .ising import (
@@ -84,18 +85,6 @@ LN2 = float(np.log(2.0))
 # ----------------------------------------------------------------------------------------------
 # argument checking
 # ----------------------------------------------------------------------------------------------
-def _real(x: ArrayLike, name: str) -> NDArray[np.float64]:
-    if isinstance(x, (str, bytes)):
-        raise TypeError(f"{name} must be a real number or an array of reals; got {type(x).__name__}")
-    a = np.asarray(x)
-    if a.dtype == object or not (np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer)):
-        raise TypeError(f"{name} must be a real number or an array of reals; got dtype {a.dtype}")
-    a = a.astype(np.float64)
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must be finite (no NaN or inf); got {x!r}")
-    return a
-
-
 def _steps(n: ArrayLike, name: str = "n") -> NDArray[np.int64]:
     if isinstance(n, (bool, np.bool_)):
         raise TypeError(f"{name} must be a non-negative int or an integer array; got a bool")
@@ -105,16 +94,6 @@ def _steps(n: ArrayLike, name: str = "n") -> NDArray[np.int64]:
     if np.any(a < 0) or np.any(a > MAX_STEPS):
         raise ValueError(f"{name} (number of RG steps) must satisfy 0 <= {name} <= {MAX_STEPS}; got {n!r}")
     return a.astype(np.int64)
-
-
-def _int(value, name: str, minimum: int = 1, maximum: int | None = None) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int; got {type(value).__name__} {value!r}")
-    v = int(value)
-    if v < minimum or (maximum is not None and v > maximum):
-        upper = "" if maximum is None else f" and <= {maximum}"
-        raise ValueError(f"{name} must be >= {minimum}{upper}; got {v}")
-    return v
 
 
 def _out(x: NDArray[np.float64]):

@@ -38,6 +38,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import logsumexp
 
+from ._checks import numpy_generator
 from .ising import all_spin_configurations
 
 __all__ = [
@@ -444,14 +445,6 @@ class DBMGibbsTrace:
     n_chains: int
 
 
-def _rng(seed) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0):
-        return np.random.default_rng(seed)
-    raise TypeError(f"seed must be a non-negative int, a numpy.random.Generator or None; got {seed!r}")
-
-
 def _pos_int(v, name: str, minimum: int = 1) -> int:
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
         raise ValueError(f"{name} must be an int >= {minimum}; got {v!r}")
@@ -497,7 +490,7 @@ def gibbs_sample_dbm(
     C = _pos_int(n_chains, "n_chains")
     T = _pos_int(n_sweeps, "n_sweeps")
     burn = _pos_int(n_burn, "n_burn", 0)
-    rng = _rng(seed)
+    rng = numpy_generator(seed)
     n, m = A.shape
     p = B.shape[1]
     sd = 1.0 / np.sqrt(beta)

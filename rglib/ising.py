@@ -27,6 +27,9 @@ from collections.abc import Callable, Iterator
 import numpy as np
 from scipy import special
 
+from ._checks import check_int as _check_int
+from ._checks import check_real_array as _check_real
+
 __all__ = [
     # 1D
     "ring_log_partition",
@@ -70,34 +73,6 @@ MAX_ENUMERATION_SPINS = 25
 # ----------------------------------------------------------------------------------------------
 # argument checking
 # ----------------------------------------------------------------------------------------------
-def _check_int(value, name: str, minimum: int = 1, maximum: int | None = None) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int; got {type(value).__name__} {value!r}")
-    value = int(value)
-    if value < minimum or (maximum is not None and value > maximum):
-        upper = "" if maximum is None else f" and <= {maximum}"
-        raise ValueError(f"{name} must be >= {minimum}{upper}; got {value}")
-    return value
-
-
-def _check_real(value, name: str) -> np.ndarray:
-    """A float64 array of finite reals, or a clear error."""
-    if isinstance(value, (str, bytes)):
-        raise TypeError(f"{name} must be a real number or array of reals; got {type(value).__name__}")
-    try:
-        arr = np.asarray(value)
-    except Exception as exc:  # pragma: no cover - exotic objects
-        raise TypeError(f"{name} must be a real number or array of reals") from exc
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
-        raise TypeError(f"{name} must be a real number or array of reals; got dtype {arr.dtype}")
-    if np.iscomplexobj(arr):
-        raise TypeError(f"{name} must be real; got a complex value")
-    arr = arr.astype(np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite (no NaN or inf); got {value!r}")
-    return arr
-
-
 def _scalar_or_array(x: np.ndarray):
     return float(x) if np.ndim(x) == 0 else x
 

@@ -41,6 +41,8 @@ from scipy import ndimage
 from scipy.sparse import coo_matrix, csgraph
 
 from . import stats
+from ._checks import check_int as _check_int
+from ._checks import check_real_array, numpy_generator
 
 __all__ = [
     "ChainRecord",
@@ -88,27 +90,11 @@ class ChainRecord:
         return self.magnetization / self.n_sites
 
 
-def _check_int(value, name: str, minimum: int = 0) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int; got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}")
-    return int(value)
-
-
 def _check_real(value, name: str) -> np.ndarray:
+    """Couplings may also come as torch tensors (on any device)."""
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().numpy()
-    if isinstance(value, (str, bytes)):
-        raise TypeError(f"{name} must be a real number or an array of reals")
-    arr = np.asarray(value)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_) \
-            or np.iscomplexobj(arr):
-        raise TypeError(f"{name} must be a real number or an array of reals; got dtype {arr.dtype}")
-    arr = arr.astype(np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite (no NaN or inf); got {value!r}")
-    return arr
+    return check_real_array(value, name)
 
 
 def _check_spin_values(values_ok: bool):
@@ -146,7 +132,7 @@ def random_spins(shape, seed=None, device=None, p_up: float = 0.5, backend: Lite
         u = torch.rand(shape, generator=gen, device=gen.device)
         return torch.where(u < p_up, 1, -1).to(torch.int8)
     if backend == "numpy":
-        rng = _numpy_generator(seed)
+        rng = numpy_generator(seed)
         return np.where(rng.random(shape) < p_up, 1, -1).astype(np.int8)
     raise ValueError(f"backend must be 'torch' or 'numpy'; got {backend!r}")
 
@@ -163,21 +149,10 @@ def _torch_generator(seed, device) -> torch.Generator:
     else:
         if isinstance(seed, np.random.Generator):
             seed = int(seed.integers(2**63))
-        gen.manual_seed(_check_int(seed, "seed"))
+        gen.manual_seed(_check_int(seed, "seed", 0))
     return gen
 
 
-def _numpy_generator(seed) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0):
-        return np.random.default_rng(seed)
-    raise TypeError(f"seed must be None, a non-negative int or a numpy.random.Generator; got {seed!r}")
-
-
-# ----------------------------------------------------------------------------------------------
-# checkerboard Metropolis / heat bath (torch)
-# ----------------------------------------------------------------------------------------------
 def _to_torch_spins(spins, device) -> torch.Tensor:
     if isinstance(spins, np.ndarray):
         if spins.dtype != np.int8:
@@ -277,8 +252,8 @@ def checkerboard_metropolis(spins, K, h=0.0, n_sweeps: int = 1, *, seed=None, de
                          "(use swendsen_wang for odd sides)")
     if s.numel() and not bool(((s == 1) | (s == -1)).all()):
         raise ValueError("spins must contain only +1 and -1")
-    n_sweeps = _check_int(n_sweeps, "n_sweeps")
-    measure_every = _check_int(measure_every, "measure_every")
+    n_sweeps = _check_int(n_sweeps, "n_sweeps", 0)
+    measure_every = _check_int(measure_every, "measure_every", 0)
     if rule not in ("metropolis", "heat_bath"):
         raise ValueError(f"rule must be 'metropolis' or 'heat_bath'; got {rule!r}")
     batch = tuple(s.shape[:-2])
@@ -422,9 +397,9 @@ def swendsen_wang(spins, K, h=0.0, n_sweeps: int = 1, *, seed=None, measure_ever
         raise ValueError(f"spins must have shape (*batch, L1, L2); got {spins.shape}")
     if spins.size and not np.all((spins == 1) | (spins == -1)):
         raise ValueError("spins must contain only +1 and -1")
-    n_sweeps = _check_int(n_sweeps, "n_sweeps")
-    measure_every = _check_int(measure_every, "measure_every")
-    rng = _numpy_generator(seed)
+    n_sweeps = _check_int(n_sweeps, "n_sweeps", 0)
+    measure_every = _check_int(measure_every, "measure_every", 0)
+    rng = numpy_generator(seed)
     batch = spins.shape[:-2]
     L1, L2 = spins.shape[-2:]
     Kf = _broadcast_coupling(K, batch, "K")
@@ -541,10 +516,10 @@ def sample_configurations(L: int, K, n_samples: int, *, h=0.0, method: Literal["
         raise ValueError(f"thin_factor must be a finite number > 0; got {thin_factor!r}")
     n_chains = min(n_samples, 64) if n_chains is None else _check_int(n_chains, "n_chains", 1)
     if method == "metropolis":
-        n_eq = max(200, L * L // 4) if n_equilibrate is None else _check_int(n_equilibrate, "n_equilibrate")
+        n_eq = max(200, L * L // 4) if n_equilibrate is None else _check_int(n_equilibrate, "n_equilibrate", 0)
         n_pi = 300 if n_pilot is None else _check_int(n_pilot, "n_pilot", 10)
     else:
-        n_eq = 50 if n_equilibrate is None else _check_int(n_equilibrate, "n_equilibrate")
+        n_eq = 50 if n_equilibrate is None else _check_int(n_equilibrate, "n_equilibrate", 0)
         n_pi = 100 if n_pilot is None else _check_int(n_pilot, "n_pilot", 10)
     nK = Ks.size
     Kb = np.repeat(Ks[:, None], n_chains, axis=1)
@@ -664,7 +639,7 @@ def measure_thermodynamics(L: int, K, *, method: Literal["metropolis", "cluster"
     Ks = _check_real(K, "K").reshape(-1)
     n_chains = _check_int(n_chains, "n_chains", 2)
     n_sweeps = _check_int(n_sweeps, "n_sweeps", 20)
-    n_equilibrate = _check_int(n_equilibrate, "n_equilibrate")
+    n_equilibrate = _check_int(n_equilibrate, "n_equilibrate", 0)
     if method not in ("metropolis", "cluster"):
         raise ValueError(f"method must be 'metropolis' or 'cluster'; got {method!r}")
     thr = K_CRITICAL if cold_start_above is None else float(cold_start_above)
