@@ -63,3 +63,14 @@ def test_data_dir(monkeypatch, tmp_path):
 def test_describe_scale_mentions_scale():
     assert "**ci**" in config.describe_scale("ci")
     assert "**paper**" in config.describe_scale("paper")
+
+
+def test_package_exposes_submodules_lazily():
+    import rglib
+
+    assert rglib.ising.__name__ == "rglib.ising"
+    assert set(rglib.__all__) >= {"config", "ising", "sampling", "stats", "entropy", "meanfield", "mlp"}
+    import pytest as _pytest
+
+    with _pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
+        rglib.nonexistent  # noqa: B018
