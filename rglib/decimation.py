@@ -40,10 +40,8 @@ from ._checks import check_real_array as _real
 from .blockspin import walsh_coefficients
 from .entropy import kl_divergence
 from .ising import (
-    all_spin_configurations,
     chain_log_partition_per_site,
     chain_magnetization,
-    configuration_index,
     ring_correlation,
     ring_log_partition,
     ring_magnetization,
@@ -438,11 +436,40 @@ def kl_asymptote(K0: ArrayLike, h0: ArrayLike = 0.0, definition: str = "A"):
 # ----------------------------------------------------------------------------------------------
 # brute-force enumeration (checks)
 # ----------------------------------------------------------------------------------------------
+def _state_codes(N: int) -> NDArray[np.uint32]:
+    """Enumeration indices 0 .. 2**N - 1; bit ``N-1-j`` of index ``i`` is set iff spin ``j`` is -1
+    (the order of :func:`rglib.ising.all_spin_configurations`)."""
+    return np.arange(2**N, dtype=np.uint32)
+
+
+def _ring_bond_sums(N: int, r: int) -> NDArray[np.int64]:
+    """:math:`\\sum_i s_i s_{i+r}` (periodic) for every state, from bit operations (no ``(2**N, N)`` table).
+
+    A bond is -1 exactly when the two bits differ, so the sum is ``N - 2 * popcount(i XOR rot_r(i))`` with
+    ``rot_r`` the cyclic rotation of the ``N``-bit index by ``r`` places.
+    """
+    i = _state_codes(N)
+    mask = np.uint32(2**N - 1)
+    rot = ((i << np.uint32(r)) | (i >> np.uint32(N - r))) & mask
+    return N - 2 * np.bitwise_count(i ^ rot).astype(np.int64)
+
+
 def _ring_sums(N: int):
-    s = all_spin_configurations(N)
-    bonds = (s.astype(np.int32) * np.roll(s, -1, axis=1)).sum(axis=1)
-    mag = s.sum(axis=1, dtype=np.int32)
-    return s, bonds.astype(np.float64), mag.astype(np.float64)
+    """(bond sum, magnetization) of every state of an ``N``-spin ring, as float64 arrays of length ``2**N``."""
+    i = _state_codes(N)
+    mag = N - 2 * np.bitwise_count(i).astype(np.int64)
+    return _ring_bond_sums(N, 1 % N if N > 1 else 0).astype(np.float64), mag.astype(np.float64)
+
+
+def _kept_codes(N: int, stride: int) -> NDArray[np.int64]:
+    """Enumeration index, among the ``2**(N/stride)`` states of the kept spins ``0, stride, 2 stride, ...``,
+    of the kept part of every ``N``-spin state (what ``configuration_index(s[:, ::stride])`` gives)."""
+    i = _state_codes(N).astype(np.int64)
+    M = N // stride
+    code = np.zeros(2**N, dtype=np.int64)
+    for k in range(M):  # M <= 20 bit positions, each a vectorized pass over all states
+        code |= ((i >> (N - 1 - k * stride)) & 1) << (M - 1 - k)
+    return code
 
 
 def ring_log_probabilities(N: int, K: ArrayLike, h: ArrayLike = 0.0) -> NDArray[np.float64]:
@@ -455,7 +482,7 @@ def ring_log_probabilities(N: int, K: ArrayLike, h: ArrayLike = 0.0) -> NDArray[
     K = _real(K, "K")
     h = _real(h, "h")
     K, h = np.broadcast_arrays(K, h)
-    _, bonds, mag = _ring_sums(N)
+    bonds, mag = _ring_sums(N)
     lw = K[..., None] * bonds + h[..., None] * mag
     return lw - logsumexp(lw, axis=-1, keepdims=True)
 
@@ -485,7 +512,7 @@ def marginal_log_probabilities(log_p: ArrayLike, N: int, stride: int) -> NDArray
     if lp.shape[-1] != 2**N:
         raise ValueError(f"log_p must have 2**N = {2**N} states along its last axis; got {lp.shape[-1]}")
     M = N // stride
-    code = configuration_index(all_spin_configurations(N)[:, ::stride])
+    code = _kept_codes(N, stride)
     order = np.argsort(code, kind="stable")
     grouped = lp[..., order].reshape(*lp.shape[:-1], 2**M, 2 ** (N - M))
     return logsumexp(grouped, axis=-1)
@@ -518,7 +545,7 @@ def enumerated_kl_lifted(N: int, K0: ArrayLike, h0: ArrayLike, n: int, *, use_ma
     else:
         Kn, hn = flow_couplings(K0, h0, n)
         lir = ring_log_probabilities(M, Kn, hn)
-    code = configuration_index(all_spin_configurations(N)[:, :: 2**n])
+    code = _kept_codes(N, 2**n)
     lq = lir[..., code] - (N - M) * LN2
     return _out(np.asarray(kl_divergence(lp, lq)) / N)
 
@@ -528,10 +555,8 @@ def enumerated_kl_lifted(N: int, K0: ArrayLike, h0: ArrayLike, n: int, *, use_ma
 # ----------------------------------------------------------------------------------------------
 def _nnn_features(M: int):
     """Per-configuration sums (NN bonds, NNN bonds, magnetization) on a ring of M spins, shape (3, 2**M)."""
-    s = all_spin_configurations(M).astype(np.int32)
-    nn = (s * np.roll(s, -1, axis=1)).sum(axis=1)
-    nnn = (s * np.roll(s, -2, axis=1)).sum(axis=1)
-    return np.stack([nn, nnn, s.sum(axis=1)]).astype(np.float64)
+    mag = M - 2 * np.bitwise_count(_state_codes(M)).astype(np.int64)
+    return np.stack([_ring_bond_sums(M, 1), _ring_bond_sums(M, 2), mag]).astype(np.float64)
 
 
 def nnn_ring_log_probabilities(N: int, K1: float, K2: float, h: float = 0.0) -> NDArray[np.float64]:
@@ -665,7 +690,7 @@ def truncated_nnn_flow(N: int, K1: float, K2: float = 0.0, h: float = 0.0, n_ste
         lq = nnn_ring_log_probabilities(M, *cur)
         lmarg = marginal_log_probabilities(lp_uv, N, 2**k)
         mm = moment_matched_nnn_couplings(lmarg, M)
-        code = configuration_index(all_spin_configurations(N)[:, :: 2**k])
+        code = _kept_codes(N, 2**k)
         sizes.append(M)
         K1s.append(cur[0])
         K2s.append(cur[1])

@@ -31,6 +31,7 @@ from rglib.entropy import kl_divergence, shannon_entropy
 from rglib.ising import (
     all_spin_configurations,
     chain_log_partition_per_site,
+    configuration_index,
     chain_magnetization,
     ring_correlation,
     ring_log_partition,
@@ -186,6 +187,25 @@ def test_kl_nonnegative_and_monotone(K0, h0, n):
 
 
 @settings(max_examples=40, deadline=None)
+@given(st.floats(-5.0, 0.0), fields, st.integers(0, 40))
+def test_lifted_monotone_also_for_antiferromagnet(K0, h0, n):
+    """B is monotone by the chain rule for any coupling, including K0 < 0."""
+    d = kl_lifted(K0, h0, np.array([n, n + 1]))
+    assert d[0] >= -1e-14
+    assert d[1] >= d[0] - 1e-14
+
+
+def test_same_lattice_not_monotone_for_antiferromagnet():
+    """A is monotone only for K0 >= 0: from K0 < 0 the first step jumps to K1 = K'(|K0|) > 0, after which
+    d^A decreases (d/dK d^A = u - u0 > 0 for K > K0)."""
+    for h0 in (0.0, 0.3):
+        d = kl_same_lattice(-1.0, h0, np.arange(8))
+        assert d[1] > d[2] > d[3] > d[-1] > 0
+        dn = kl_same_lattice(-1.0, h0, np.arange(8), N=8)
+        assert dn[1] > dn[2]
+
+
+@settings(max_examples=40, deadline=None)
 @given(st.floats(0.0, 5.0), fields, st.integers(0, 2))
 def test_kl_nonnegative_finite_ring(K0, h0, n):
     for N in (8, 16):
@@ -252,6 +272,22 @@ def test_bad_input():
 
 
 # ---------------------------------------------------------------- the truncated NNN RG
+def test_enumeration_order_and_kept_spins():
+    """The bit-operation energies and the kept-spin grouping follow rglib.ising's enumeration order."""
+    for N, K, h in [(1, 0.4, 0.2), (2, -0.6, 0.3), (6, 0.8, -0.5), (9, 1.1, 0.7)]:
+        s = all_spin_configurations(N).astype(np.int64)
+        lw = K * (s * np.roll(s, -1, axis=1)).sum(axis=1) + h * s.sum(axis=1)
+        np.testing.assert_allclose(ring_log_probabilities(N, K, h), lw - np.logaddexp.reduce(lw), atol=1e-13)
+    N, stride = 12, 3
+    lp = ring_log_probabilities(N, 0.7, 0.2)
+    code = configuration_index(all_spin_configurations(N)[:, ::stride])
+    direct = np.array([np.logaddexp.reduce(lp[code == c]) for c in range(2 ** (N // stride))])
+    np.testing.assert_allclose(marginal_log_probabilities(lp, N, stride), direct, atol=1e-13)
+    s = all_spin_configurations(7).astype(np.int64)
+    lw = 0.5 * (s * np.roll(s, -1, 1)).sum(1) - 0.2 * (s * np.roll(s, -2, 1)).sum(1) + 0.1 * s.sum(1)
+    np.testing.assert_allclose(nnn_ring_log_probabilities(7, 0.5, -0.2, 0.1), lw - np.logaddexp.reduce(lw), atol=1e-13)
+
+
 def test_walsh_roundtrip_and_ising_couplings():
     M = 6
     K1, K2, h = 0.7, -0.3, 0.2
