@@ -85,6 +85,22 @@ def test_reference_table_sigma_b_005(sw2, q, x1, c, xc, xi_c, xi_q):
     assert mf.length_depth(sw2, 0.05) == pytest.approx(s["xi_q"], rel=1e-10)
 
 
+@pytest.mark.filterwarnings("ignore::scipy.integrate.IntegrationWarning")
+@pytest.mark.parametrize("sw2", [1.0, 1.5, 2.5])
+def test_xi_c_to_1e4_against_adaptive_quadrature(sw2):
+    """xi_c at sigma_b2 = 0.05 to 1e-4 against an independent computation (scipy quad + brentq), beyond the
+    3-4 digits of the reference table."""
+    q = _q_star_ref(sw2, 0.05)
+    chi1_ref = sw2 * _e1(lambda u: _sech2(u) ** 2, q)
+    if chi1_ref < 1:
+        chi_c_ref = chi1_ref
+    else:
+        c_star = optimize.brentq(lambda c: (sw2 * _e2(math.tanh, q, c) + 0.05) / q - c, 0.0, 0.99, xtol=1e-12)
+        chi_c_ref = sw2 * _e2(_sech2, q, c_star)
+    xi_ref = -1 / math.log(chi_c_ref)
+    assert abs(mf.correlation_depth(sw2, 0.05) - xi_ref) < 1e-4
+
+
 @pytest.mark.parametrize("sw2,xi", TABLE_XI)
 def test_xi_c_table_three_digits(sw2, xi):
     assert mf.correlation_depth(sw2, 0.05) == pytest.approx(xi, rel=6e-3)
@@ -169,6 +185,22 @@ def test_gauss_hermite_rule():
     assert mf.gauss_hermite(10)[0][0] != 99.0
     with pytest.raises(ValueError, match="n_hermite"):
         mf.gauss_hermite(1)
+
+
+def test_trapezoid_rule_is_the_default_and_refines_with_q():
+    z, w = mf.trapezoid_rule(4.8)
+    assert w.sum() == pytest.approx(1.0, abs=1e-15) and np.all(np.diff(z) > 0)
+    f = lambda u: 1 / np.cosh(u) ** 4
+    assert w @ f(math.sqrt(4.8) * z) == mf.normal_expectation(f, 4.8)  # the rule normal_expectation uses
+    assert mf.trapezoid_rule(50.0)[0].size > z.size > mf.trapezoid_rule(0.5)[0].size
+    # the default rule at q = 4.8 beats Gauss-Hermite with the same number of nodes by orders of magnitude
+    ref = _e1(lambda u: _sech2(u) ** 2, 4.8)
+    assert abs(w @ f(math.sqrt(4.8) * z) - ref) < 1e-13
+    assert abs(mf.normal_expectation(f, 4.8, n_hermite=z.size) - ref) > 1e-8
+    with pytest.raises(ValueError, match="q_max"):
+        mf.trapezoid_rule(-1.0)
+    with pytest.raises(ValueError, match="q_max"):
+        mf.trapezoid_rule([1.0, 2.0])
 
 
 @pytest.mark.filterwarnings("ignore::scipy.integrate.IntegrationWarning")
