@@ -240,6 +240,8 @@ def gaussian_log_mgf(t: ArrayLike, cov: ArrayLike, mean: ArrayLike | None = None
     t = np.asarray(t, dtype=np.float64)
     if t.ndim < 1 or t.shape[-1] != cov.shape[0]:
         raise ValueError(f"t must have shape (..., {cov.shape[0]}); got {t.shape}")
+    if not np.isfinite(t).all():
+        raise ValueError("t must be finite (no NaN or inf)")
     out = 0.5 * np.einsum("...i,ij,...j->...", t, cov, t)
     if mean is not None:
         mu = _real_array(mean, "mean", 1)

@@ -95,6 +95,10 @@ def test_gaussian_log_mgf_against_quadrature():
     assert gd.gaussian_log_mgf(t, cov, mu) == pytest.approx(np.log(val / norm), abs=1e-8)
     with pytest.raises(ValueError, match="semi-definite"):
         gd.gaussian_log_mgf(t, -np.eye(2))
+    with pytest.raises(ValueError, match="t must be finite"):
+        gd.gaussian_log_mgf(np.array([np.nan, 0.0]), cov)
+    with pytest.raises(ValueError, match="t must have shape"):
+        gd.gaussian_log_mgf(np.zeros(3), cov)
 
 
 def test_renormalized_couplings_closed_form():
@@ -207,10 +211,10 @@ def test_quadrature_rejects_huge_grids():
         gd.quadrature_energy_xy(np.array([1, 1]), np.zeros(3), a, A, B, n_grid=2)
 
 
-@pytest.mark.parametrize("level", ["xyz", "xy"])
-def test_gibbs_matches_exact_correlations(level):
+@pytest.mark.parametrize("level, beta", [("xyz", 1.0), ("xy", 1.0), ("xyz", 0.6), ("xy", 1.7)])
+def test_gibbs_matches_exact_correlations(level, beta):
+    """Both samplers against exact enumeration, also at beta != 1 (conditionals carry beta in mean and width)."""
     a, A, B = _model(5, 3, 2, seed=7, scale_A=0.35, norm_B=0.7)
-    beta = 1.0
     _, corr = gd.exact_visible_moments(a, A, B, beta)
     mean_x, _ = gd.exact_visible_moments(a, A, B, beta)
     tr = gd.gibbs_sample_dbm(a, A, B, beta, level=level, n_chains=64, n_sweeps=1500, n_burn=100, seed=11)
