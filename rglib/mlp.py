@@ -68,8 +68,10 @@ def _make_generator(seed, generator) -> torch.Generator:
     if seed is None:
         raise ValueError("GaussianMLP needs seed= (an int) or generator= (a torch.Generator) for a reproducible "
                          "initialisation")
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, Integral) or seed < 0:
-        raise TypeError(f"seed must be a non-negative int; got {seed!r}")
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, Integral):
+        raise TypeError(f"seed must be a non-negative int; got {type(seed).__name__} {seed!r}")
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative int; got {seed}")
     g = torch.Generator(device="cpu")
     g.manual_seed(int(seed))
     return g
@@ -104,6 +106,26 @@ class GaussianMLP(nn.Module):
     -----
     Weights are drawn as standard normals in ``dtype`` and scaled, layer by layer (weights, then biases), so
     networks with the same seed and widths but different variances share their underlying normals.
+
+    Recording pre-activations: ``net(x, return_preactivations=True)`` returns them as a list. Alternatively,
+    ``net.layers[l - 1]`` is the ``nn.Linear`` of layer ``l`` and its output *is* :math:`h^l`, so a standard
+    forward hook on it records the pre-activations during any forward pass (e.g. inside a training loop)::
+
+        store = {}
+        handles = [layer.register_forward_hook(lambda m, inp, out, l=l: store.__setitem__(l, out.detach()))
+                   for l, layer in enumerate(net.layers, start=1)]
+        net(x)                      # store[l] is h^l, shape (..., N_l)
+        for h in handles:
+            h.remove()
+
+    Inputs may carry any leading batch dimensions, ``x.shape == (..., N_0)``.
+
+    Examples
+    --------
+    >>> net = GaussianMLP([784, 500, 500], sigma_w2=1.76, sigma_b2=0.05, seed=0, dtype=torch.float64)
+    >>> out, pre = net(torch.zeros(8, 784, dtype=torch.float64), return_preactivations=True)
+    >>> out.shape, [tuple(h.shape) for h in pre]
+    (torch.Size([8, 500]), [(8, 500), (8, 500)])
     """
 
     def __init__(self, widths: Sequence[int], sigma_w2: float, sigma_b2: float, *, activation: str = "tanh",

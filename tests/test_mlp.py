@@ -70,6 +70,23 @@ def test_backward_and_device():
         torch.testing.assert_close(gpu.layers[0].weight.cpu(), net.layers[0].weight)
 
 
+def test_forward_hooks_on_layers_record_preactivations():
+    net = GaussianMLP([5, 7, 6, 3], 2.0, 0.05, seed=4, dtype=torch.float64)
+    x = torch.randn(4, 2, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
+    store = {}
+    handles = [layer.register_forward_hook(lambda m, inp, out, l=l: store.__setitem__(l, out.detach()))
+               for l, layer in enumerate(net.layers, start=1)]
+    out = net(x)
+    for h in handles:
+        h.remove()
+    out2, pre = net(x, return_preactivations=True)
+    torch.testing.assert_close(out, out2)
+    assert sorted(store) == [1, 2, 3]
+    for l in (1, 2, 3):
+        torch.testing.assert_close(store[l], pre[l - 1])
+    assert pre[2].shape == (4, 2, 3)
+
+
 def test_relu_and_linear_activations():
     x = torch.randn(2, 5, generator=torch.Generator().manual_seed(1))
     out, pre = GaussianMLP([5, 6], 2.0, 0.0, activation="relu", seed=0)(x, return_preactivations=True)
@@ -145,6 +162,8 @@ def test_finite_width_spread_scales_as_inverse_sqrt_width():
     (dict(widths=[5, 3], sigma_w2=1.0, sigma_b2=float("inf"), seed=0), ValueError, "sigma_b2"),
     (dict(widths=[5, 3], sigma_w2="1", sigma_b2=0.0, seed=0), TypeError, "sigma_w2"),
     (dict(widths=[5, 3], sigma_w2=1.0, sigma_b2=0.0), ValueError, "seed"),
+    (dict(widths=[5, 3], sigma_w2=1.0, sigma_b2=0.0, seed=-1), ValueError, "seed"),
+    (dict(widths=[5, 3], sigma_w2=1.0, sigma_b2=0.0, seed=1.5), TypeError, "seed"),
     (dict(widths=[5, 3], sigma_w2=1.0, sigma_b2=0.0, seed=1, generator=torch.Generator()), ValueError, "seed"),
     (dict(widths=[5, 3], sigma_w2=1.0, sigma_b2=0.0, seed=0, activation="gelu"), ValueError, "activation"),
     (dict(widths=[5, 3], sigma_w2=1.0, sigma_b2=0.0, seed=0, dtype=torch.float16), TypeError, "dtype"),
