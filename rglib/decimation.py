@@ -336,7 +336,9 @@ def kl_same_lattice(K0: ArrayLike, h0: ArrayLike, n: ArrayLike, N: int | None = 
         \\frac{D_n}{N} = (K_0 - K_n)\\,u_0 + (h_0 - h_n)\\,m_0 - \\frac{\\ln Z_N(K_0,h_0) - \\ln Z_N(K_n,h_n)}{N},
 
     with :math:`u_0 = \\langle s_i s_{i+1}\\rangle_0`, :math:`m_0 = \\langle s_i\\rangle_0`. For ``N=None``
-    (thermodynamic limit) :math:`\\ln Z_N/N \\to \\ln\\lambda_+`.
+    (thermodynamic limit) :math:`\\ln Z_N/N \\to \\ln\\lambda_+`, and the result is the Bregman divergence
+    of :math:`\\ln\\lambda_+`. It is non-decreasing in ``n`` for ``K0 >= 0`` (the flow lowers ``K`` along a
+    curve of constant magnetization); for ``K0 < 0`` it is not (the first step jumps to ``K_1 > 0``).
 
     Parameters
     ----------
