@@ -139,8 +139,11 @@ def random_spins(shape, seed=None, device=None, p_up: float = 0.5, backend: Lite
 
 def _torch_generator(seed, device) -> torch.Generator:
     if isinstance(seed, torch.Generator):
-        if device is not None and torch.device(device).type != seed.device.type:
-            raise ValueError(f"generator is on {seed.device} but device={device}")
+        if device is not None:
+            want, have = torch.device(device), seed.device
+            if want.type != have.type or (want.index is not None and have.index is not None
+                                          and want.index != have.index):
+                raise ValueError(f"generator is on {have} but device={device}")
         return seed
     dev = torch.device("cpu" if device is None else device)
     gen = torch.Generator(device=dev)
@@ -266,8 +269,9 @@ def checkerboard_metropolis(spins, K, h=0.0, n_sweeps: int = 1, *, seed=None, de
     H = L2 // 2
     twoK = torch.as_tensor(2.0 * Kf, dtype=torch.float32, device=dev).view(1, 1, Bt)
     twoh = torch.as_tensor(2.0 * hf, dtype=torch.float32, device=dev).view(1, 1, Bt)
-    zero_field = bool(np.all(hf == 0.0))
-    if zero_field and rule == "metropolis":
+    # fast path (two thresholds, no exp per site): zero field and K >= 0, so that s * nb <= 0 always flips
+    fast = bool(np.all(hf == 0.0)) and bool(np.all(Kf >= 0.0)) and rule == "metropolis"
+    if fast:
         thr2 = torch.exp(-2.0 * twoK)  # flip probability when s * sum(nb) = 2
         thr4 = torch.exp(-4.0 * twoK)  # ... = 4
     nb = torch.empty((L1, H, Bt), dtype=torch.int8, device=dev)
@@ -283,7 +287,7 @@ def checkerboard_metropolis(spins, K, h=0.0, n_sweeps: int = 1, *, seed=None, de
         _neighbour_sum(Y, nb, shift)
         snb = X * nb  # int8 in {-4, ..., 4}
         u.uniform_(generator=gen)
-        if zero_field and rule == "metropolis":
+        if fast:
             # flip if s*nb <= 0, or u < e^{-8K} (s*nb = 4; implies u < e^{-4K}), or s*nb = 2 and u < e^{-4K}
             flip = (snb <= 0) | (u < thr4) | ((snb == 2) & (u < thr2))
         else:

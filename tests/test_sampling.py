@@ -58,6 +58,27 @@ def test_metropolis_zero_field_fast_path_4x4():
     assert stats.chi_square_gof(wrong, p)[2] < 1e-12
 
 
+@pytest.mark.parametrize("rule", ["metropolis", "heat_bath"])
+def test_metropolis_antiferromagnet_zero_field_4x4(rule):
+    """K < 0 at h = 0 must not take the ferromagnetic fast path (s * nb <= 0 does not always flip)."""
+    K = -0.35
+    p = exact_probs(4, 4, K, 0.0)
+    counts = state_counts(metropolis_draw(4, K, 0.0, N_CHAINS, 60, 23, rule))
+    assert stats.chi_square_gof(counts, p)[2] > 1e-4
+    # mixed signs in one batch: each lattice follows its own coupling
+    s0 = sampling.random_spins((2, 4000, 4, 4), seed=5)
+    rec = sampling.checkerboard_metropolis(s0, np.array([[0.35], [-0.35]]), 0.0, 200, seed=6, rule=rule)
+    u = rec.energy_per_site()[50:]
+    for i, k in enumerate((0.35, -0.35)):
+        m, e, _ = stats.mean_error(u[:, i], axis=0, chain_axis=1)
+        assert abs(m - exact_energy_4x4(k)) < 4 * e
+
+
+def exact_energy_4x4(K):
+    b = ising.torus_bonds((4, 4))
+    return ising.enumerate_expectation(lambda s: -K * ising.bond_sum(s, b), lambda s: -ising.bond_sum(s, b) / 16.0, 16)
+
+
 @pytest.mark.parametrize("L,K,h", [(3, 0.35, 0.0), (3, 0.3, 0.15), (4, 0.4, 0.0)])
 def test_swendsen_wang_exact_distribution(L, K, h):
     p = exact_probs(L, L, K, h)
