@@ -1,8 +1,8 @@
 """Throughput of the Ising samplers in rglib.sampling, next to a plain numpy checkerboard baseline.
 
 Prints flips per nanosecond (site updates per ns) for checkerboard Metropolis at L = 32 (batched), 256 and
-1024, and ns per site per sweep for the Swendsen-Wang sampler at L = 64 and 256, on one CPU thread (and on
-CUDA when available). Run: ``.venv/bin/python benchmarks/ising.py [--quick]``.
+1024, ns per site per sweep for the Swendsen-Wang sampler at L = 64 and 256, on one CPU thread (and on
+CUDA when available), and the enumeration throughput on the 5 x 5 torus. Run: ``.venv/bin/python benchmarks/ising.py [--quick]``.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import time
 import numpy as np
 import torch
 
-from rglib.ising import K_CRITICAL
+from rglib.ising import K_CRITICAL, bond_sum, enumerate_log_partition, torus_bonds
 from rglib.sampling import checkerboard_metropolis, random_spins, swendsen_wang
 
 
@@ -80,6 +80,11 @@ def main(quick: bool = False) -> None:
         s = np.where(rng.random((B, L, L)) < 0.5, 1, -1).astype(np.int8)
         t = timed(lambda: swendsen_wang(s, K, 0.0, sweeps, seed=3, measure_every=0))
         print(f"L={L:4d}, batch {B:3d}: {t / (B * L * L * sweeps) * 1e9:7.1f} ns/site/sweep")
+    print("\nBrute-force enumeration of log Z (states per second; target >= 10 M/s)")
+    side = 4 if quick else 5
+    bonds = torus_bonds((side, side))
+    t = timed(lambda: enumerate_log_partition(lambda x: -K * bond_sum(x, bonds), side * side), repeat=1)
+    print(f"{side}x{side} torus, 2**{side * side} states: {2 ** (side * side) / t / 1e6:7.1f} M states/s")
 
 
 if __name__ == "__main__":

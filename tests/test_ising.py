@@ -1,6 +1,5 @@
 """Tests for rglib.ising: every exact result against brute-force enumeration or a closed form."""
 import itertools
-import time
 
 import numpy as np
 import pytest
@@ -191,14 +190,14 @@ def test_torus_bonds():
     assert ising.bond_sum(cb, ising.torus_bonds(4))[0] == -32
 
 
-def test_enumeration_throughput_5x5():
-    """>= 10 M states/s on the 5 x 5 torus (2**25 states); generous in CI: the machine is shared."""
+def test_enumeration_of_5x5_torus_matches_kaufman():
+    """The largest enumeration the book uses (2**25 states, chunked) agrees with Kaufman's exact log Z.
+
+    Its throughput (states per second) is measured in benchmarks/ising.py, not here.
+    """
     bonds = ising.torus_bonds((5, 5))
-    t0 = time.perf_counter()
     logz = ising.enumerate_log_partition(lambda s: -0.44 * ising.bond_sum(s, bonds), 25)
-    dt = time.perf_counter() - t0
-    assert np.isfinite(logz)
-    assert 2**25 / dt > 5e6, f"{2**25 / dt / 1e6:.1f} M states/s"
+    assert logz == pytest.approx(float(ising.kaufman_log_partition(5, 5, 0.44)), abs=1e-10)
 
 
 # ---------------------------------------------------------------- 2D exact
