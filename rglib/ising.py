@@ -630,6 +630,13 @@ def onsager_free_energy(K):
     return _scalar_or_array(_log_2cosh(2.0 * K) + integral / np.pi)
 
 
+def _onsager_modulus(K: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``tanh 2K`` and the elliptic parameter :math:`m = k^2`, :math:`k = 2\\sinh 2K/\\cosh^2 2K` (clipped at 1)."""
+    t2 = np.tanh(2.0 * K)
+    k = 2.0 * t2 / np.cosh(2.0 * K)
+    return t2, np.minimum(k * k, 1.0)
+
+
 def onsager_internal_energy(K):
     """Internal energy per site :math:`u = \\langle E\\rangle/(N J)` of the infinite lattice (Onsager).
 
@@ -640,9 +647,7 @@ def onsager_internal_energy(K):
     ``K > 0``; broadcasts over arrays.
     """
     K = _check_positive_coupling(K)
-    t2 = np.tanh(2.0 * K)
-    k = 2.0 * t2 / np.cosh(2.0 * K)
-    m = np.minimum(k * k, 1.0)
+    t2, m = _onsager_modulus(K)
     with np.errstate(divide="ignore", invalid="ignore"):
         prod = (2.0 * t2**2 - 1.0) * special.ellipk(m)
     prod = np.where(m >= 1.0, 0.0, prod)
@@ -660,9 +665,7 @@ def onsager_specific_heat(K):
     ``K > 0``; broadcasts over arrays.
     """
     K = _check_positive_coupling(K)
-    t2 = np.tanh(2.0 * K)
-    k = 2.0 * t2 / np.cosh(2.0 * K)
-    m = np.minimum(k * k, 1.0)
+    t2, m = _onsager_modulus(K)
     with np.errstate(divide="ignore", invalid="ignore"):
         kk = special.ellipk(m)
         ee = special.ellipe(m)

@@ -629,6 +629,16 @@ def _c_star_and_slope(sw2, sb2, q, x1, activation, n_hermite):
     return c, slope
 
 
+def _solve_fixed_points(sigma_w2, sigma_b2, activation: str, n_hermite: int | None):
+    """Checked, broadcast variances and the fixed-point data ``(sw2, sb2, q*, chi1, c*, chi_c)``."""
+    sw2, sb2 = _check_variances(sigma_w2, sigma_b2)
+    sw2, sb2 = (_contig(t) for t in np.broadcast_arrays(sw2, sb2))
+    q = _q_star(sw2, sb2, activation, n_hermite)
+    x1 = _chi1_given_q(sw2, q, activation, n_hermite)
+    c, xc = _c_star_and_slope(sw2, sb2, q, x1, activation, n_hermite)
+    return sw2, sb2, q, x1, c, xc
+
+
 def fixed_point_c(sigma_w2, sigma_b2, *, activation: str = "tanh", n_hermite: int | None = None):
     """Stable fixed point :math:`c^*` of the correlation map at :math:`q = q^*`.
 
@@ -638,11 +648,7 @@ def fixed_point_c(sigma_w2, sigma_b2, *, activation: str = "tanh", n_hermite: in
     """
     activation = _check_activation(activation)
     n_hermite = _check_n_hermite(n_hermite)
-    sw2, sb2 = _check_variances(sigma_w2, sigma_b2)
-    sw2, sb2 = (_contig(t) for t in np.broadcast_arrays(sw2, sb2))
-    q = _q_star(sw2, sb2, activation, n_hermite)
-    x1 = _chi1_given_q(sw2, q, activation, n_hermite)
-    c, _ = _c_star_and_slope(sw2, sb2, q, x1, activation, n_hermite)
+    sw2, sb2, q, x1, c, _ = _solve_fixed_points(sigma_w2, sigma_b2, activation, n_hermite)
     return _out(c, _all_scalar(sigma_w2, sigma_b2))
 
 
@@ -659,11 +665,7 @@ def phase_summary(sigma_w2, sigma_b2, *, activation: str = "tanh", n_hermite: in
     """
     activation = _check_activation(activation)
     n_hermite = _check_n_hermite(n_hermite)
-    sw2, sb2 = _check_variances(sigma_w2, sigma_b2)
-    sw2, sb2 = (_contig(t) for t in np.broadcast_arrays(sw2, sb2))
-    q = _q_star(sw2, sb2, activation, n_hermite)
-    x1 = _chi1_given_q(sw2, q, activation, n_hermite)
-    c, xc = _c_star_and_slope(sw2, sb2, q, x1, activation, n_hermite)
+    sw2, sb2, q, x1, c, xc = _solve_fixed_points(sigma_w2, sigma_b2, activation, n_hermite)
     if activation == "relu":
         slope_q = 0.5 * sw2
     else:
