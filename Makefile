@@ -1,5 +1,6 @@
 # Two commands do everything on a fresh machine:
 #   make book   build the published book (scale `book`) into _build/html
+#               (RGLIB_SCALE=paper make book builds into _build/paper/_build/html)
 #   make test   unit tests + every chapter through nbval + strict book build (scale `ci`, in _build/ci)
 # The virtual environment .venv is created on first use from the pinned requirements.txt.
 
@@ -14,7 +15,7 @@ CHAPTERS    := intro.md $(wildcard chapters/*.md)
 # (jupyter-cache only hashes the cells): the engine, the pins and the book configuration.
 FINGERPRINT  = $$(cat rglib/*.py requirements.txt _config.yml | sha256sum | cut -c1-16)
 
-.PHONY: book test unit nbval book-ci check-scale venv clean clean-all bench help
+.PHONY: book build-one test unit nbval book-ci check-scale venv clean clean-all bench help
 
 help:
 	@echo "make book   build the book at scale book (RGLIB_SCALE=paper make book for paper scale)"
@@ -46,9 +47,14 @@ define build_book
 	RGLIB_SCALE=$(2) $(BIN)/jupyter-book build . --path-output $(1) $(3)
 endef
 
+# scale book -> _build/html (what we publish); any other scale -> _build/<scale>/_build/html
 book: check-scale $(STAMP)
-	$(call build_book,.,$${RGLIB_SCALE:-book},)
-	@echo "Book written to _build/html/index.html (scale $${RGLIB_SCALE:-book})"
+	@scale=$${RGLIB_SCALE:-book}; out=$$([ "$$scale" = book ] && echo . || echo _build/$$scale); \
+	$(MAKE) --no-print-directory build-one OUT=$$out SCALE=$$scale
+
+build-one:
+	$(call build_book,$(OUT),$(SCALE),)
+	@echo "Book written to $(OUT)/_build/html/index.html (scale $(SCALE))"
 
 test: check-scale $(STAMP) unit nbval book-ci
 
