@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import time
 
 import numpy as np
 import torch
+
+from _timing import best_time
 
 from rglib.ising import K_CRITICAL, bond_sum, enumerate_log_partition, torus_bonds
 from rglib.sampling import checkerboard_metropolis, random_spins, swendsen_wang
@@ -33,16 +34,6 @@ def numpy_checkerboard(spins: np.ndarray, K: float, n_sweeps: int, rng: np.rando
     return s
 
 
-def timed(fn, repeat: int = 3) -> float:
-    fn()  # warm-up
-    best = np.inf
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def main(quick: bool = False) -> None:
     torch.set_num_threads(1)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -59,7 +50,7 @@ def main(quick: bool = False) -> None:
     for name, L, B, sweeps in cases:
         n_updates = B * L * L * sweeps
         s_np = np.where(rng.random((B, L, L)) < 0.5, 1, -1).astype(np.int8)
-        t_np = timed(lambda: numpy_checkerboard(s_np, K, sweeps, rng), repeat=2)
+        t_np = best_time(lambda: numpy_checkerboard(s_np, K, sweeps, rng), repeat=2)
         for dev in devices:
             s_t = random_spins((B, L, L), seed=1, device=dev)
             gen = torch.Generator(device=dev).manual_seed(2)
@@ -69,7 +60,7 @@ def main(quick: bool = False) -> None:
                 if dev == "cuda":
                     torch.cuda.synchronize()
 
-            t = timed(run)
+            t = best_time(run)
             rate = n_updates / t / 1e9
             base = n_updates / t_np / 1e9
             print(f"{name:18s} {dev:6s} {rate:12.3f} {base:15.3f} {rate / base:6.1f}")
@@ -78,12 +69,12 @@ def main(quick: bool = False) -> None:
         if quick:
             sweeps = 3
         s = np.where(rng.random((B, L, L)) < 0.5, 1, -1).astype(np.int8)
-        t = timed(lambda: swendsen_wang(s, K, 0.0, sweeps, seed=3, measure_every=0))
+        t = best_time(lambda: swendsen_wang(s, K, 0.0, sweeps, seed=3, measure_every=0))
         print(f"L={L:4d}, batch {B:3d}: {t / (B * L * L * sweeps) * 1e9:7.1f} ns/site/sweep")
     print("\nBrute-force enumeration of log Z (states per second; target >= 10 M/s)")
     side = 4 if quick else 5
     bonds = torus_bonds((side, side))
-    t = timed(lambda: enumerate_log_partition(lambda x: -K * bond_sum(x, bonds), side * side), repeat=1)
+    t = best_time(lambda: enumerate_log_partition(lambda x: -K * bond_sum(x, bonds), side * side), repeat=1)
     print(f"{side}x{side} torus, 2**{side * side} states: {2 ** (side * side) / t / 1e6:7.1f} M states/s")
 
 

@@ -9,22 +9,14 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
 
 import numpy as np
 import torch
 
+from _timing import best_time
+
 from rglib import meanfield as mf
 from rglib.mlp import GaussianMLP
-
-
-def best_of(fn, repeat: int) -> float:
-    best = np.inf
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def main() -> None:
@@ -37,12 +29,12 @@ def main() -> None:
 
     for n_w, n_b in ([(41, 21)] if args.quick else [(41, 21), (161, 81)]):
         W, B = np.meshgrid(np.linspace(0.5, 4.5, n_w), np.linspace(0.0, 1.0, n_b))
-        t = best_of(lambda: mf.phase_summary(W, B), repeat)
+        t = best_time(lambda: mf.phase_summary(W, B), repeat, warmup=False)
         print(f"phase_summary on {n_w}x{n_b} grid: {t:.3f} s ({1e3 * t / W.size:.3f} ms per point)")
     sb2 = np.linspace(0.0, 2.0, 101)
-    t = best_of(lambda: mf.critical_weight_variance(sb2), repeat)
+    t = best_time(lambda: mf.critical_weight_variance(sb2), repeat, warmup=False)
     print(f"critical_weight_variance, 101 values: {t:.3f} s")
-    t = best_of(lambda: mf.kernel_trajectory(np.eye(5) + 0.5, 50, 2.5, 0.05), repeat)
+    t = best_time(lambda: mf.kernel_trajectory(np.eye(5) + 0.5, 50, 2.5, 0.05), repeat, warmup=False)
     print(f"kernel_trajectory, 5 inputs x 50 layers: {t:.3f} s")
 
     ref = mf.critical_weight_variance(2.0)
@@ -62,7 +54,7 @@ def main() -> None:
                 net(x, return_preactivations=True)
             if dev == "cuda":
                 torch.cuda.synchronize()
-        t = best_of(run, repeat)
+        t = best_time(run, repeat, warmup=False)
         print(f"GaussianMLP width {width}, {depth} layers, build + forward (B=16) on {dev}: "
               f"{1e3 * t / depth:.1f} ms per layer")
 
