@@ -70,7 +70,7 @@ book-ci: check-scale $(STAMP)
 	@echo "Strict ci-scale build in _build/ci/_build/html"
 
 bench: $(STAMP)
-	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f; done
+	@for f in benchmarks/[!_]*.py; do echo "== $$f"; $(BIN)/python $$f; done
 
 clean:
 	rm -rf _build chapters/_build
