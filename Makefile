@@ -13,7 +13,7 @@ STAMP       := $(VENV)/.rglib-installed
 CHAPTERS    := intro.md $(wildcard chapters/*.md)
 # Fingerprint of everything that can change a chapter's outputs without changing its code cells
 # (jupyter-cache only hashes the cells): the engine, the pins and the book configuration.
-FINGERPRINT  = $$(cat rglib/*.py requirements.txt _config.yml | sha256sum | cut -c1-16)
+FINGERPRINT  = $$(find rglib -name "*.py" | LC_ALL=C sort | xargs cat requirements.txt _config.yml | sha256sum | cut -c1-16)
 
 .PHONY: book build-one test unit nbval book-ci check-scale venv clean clean-all bench help
 
@@ -59,7 +59,7 @@ build-one:
 test: check-scale $(STAMP) unit nbval book-ci
 
 unit: check-scale $(STAMP)
-	RGLIB_SCALE=ci $(BIN)/python -m pytest -q -p no:cacheprovider tests
+	RGLIB_SCALE=ci $(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules rglib tests
 
 nbval: check-scale $(STAMP)
 	RGLIB_SCALE=ci $(BIN)/python -m pytest -q -p no:cacheprovider \

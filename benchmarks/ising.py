@@ -16,7 +16,7 @@ import torch
 from _timing import best_time
 
 from rglib.ising import K_CRITICAL, bond_sum, enumerate_log_partition, torus_bonds
-from rglib.sampling import checkerboard_metropolis, random_spins, swendsen_wang
+from rglib.ising import checkerboard_metropolis, random_spins, swendsen_wang
 
 
 def numpy_checkerboard(spins: np.ndarray, K: float, n_sweeps: int, rng: np.random.Generator) -> np.ndarray:

@@ -15,8 +15,9 @@ import torch
 
 from _timing import best_time
 
-from rglib import meanfield as mf
-from rglib.mlp import GaussianMLP
+from rglib.nets import meanfield as mf
+from rglib.nets import quadrature as quad
+from rglib.nets.mlp import GaussianMLP
 
 
 def main() -> None:
@@ -40,7 +41,7 @@ def main() -> None:
     ref = mf.critical_weight_variance(2.0)
     for n in (51, 101, 151, 201):
         print(f"Gauss-Hermite n={n:3d}: sigma_w,c^2(sigma_b^2=2) error {mf.critical_weight_variance(2.0, n_hermite=n) - ref:+.2e}")
-    n_trap = mf.trapezoid_rule(mf.fixed_point_q(ref, 2.0))[0].size
+    n_trap = quad.trapezoid_rule(mf.fixed_point_q(ref, 2.0))[0].size
     print(f"default trapezoidal rule at q* = {mf.fixed_point_q(ref, 2.0):.3f}: {n_trap} nodes; Gauss-Hermite with "
           f"{n_trap} nodes: error {mf.critical_weight_variance(2.0, n_hermite=n_trap) - ref:+.2e}")
 

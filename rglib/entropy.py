@@ -1,4 +1,4 @@
-"""Relative entropy, entropy and mutual information, computed exactly and in log space.
+r"""Relative entropy, entropy and mutual information, computed exactly and in log space.
 
 All quantities are in **nats** (natural logarithms). Discrete distributions are given by their
 *log-probabilities* along one axis of an array, so that Boltzmann weights with huge couplings
@@ -7,9 +7,9 @@ All quantities are in **nats** (natural logarithms). Discrete distributions are 
 
 Conventions
 -----------
-* ``kl_divergence(log_p, log_q)`` is :math:`D(p\\|q) = \\sum_x p(x)\\ln[p(x)/q(x)]`, the expected log
+* ``kl_divergence(log_p, log_q)`` is :math:`D(p\|q) = \sum_x p(x)\ln[p(x)/q(x)]`, the expected log
   likelihood ratio under ``p``; it is finite only if ``q(x) > 0`` wherever ``p(x) > 0``.
-* States with ``p(x) = 0`` contribute nothing (:math:`0 \\ln 0 = 0`).
+* States with ``p(x) = 0`` contribute nothing (:math:`0 \ln 0 = 0`).
 * Inputs must be normalised to within ``norm_tol`` (in the log of the total mass); they are then renormalised
   exactly, so a tiny normalisation error never shows up as a negative divergence.
 """
@@ -84,7 +84,7 @@ def _check_tol(norm_tol: float) -> float:
 
 
 def log_normalize(log_w: ArrayLike, axis: int = -1) -> NDArray[np.float64]:
-    """Turn unnormalised log-weights into log-probabilities: ``log_w - logsumexp(log_w, axis)``.
+    r"""Turn unnormalised log-weights into log-probabilities: ``log_w - logsumexp(log_w, axis)``.
 
     Parameters
     ----------
@@ -96,7 +96,7 @@ def log_normalize(log_w: ArrayLike, axis: int = -1) -> NDArray[np.float64]:
     Returns
     -------
     numpy.ndarray
-        :math:`\\ln p(x) = \\ln w(x) - \\ln\\sum_y w(y)`, same shape as ``log_w``.
+        :math:`\ln p(x) = \ln w(x) - \ln\sum_y w(y)`, same shape as ``log_w``.
 
     Raises
     ------
@@ -132,14 +132,14 @@ def _phi_terms(log_p: NDArray[np.float64], log_q: NDArray[np.float64]) -> NDArra
 
 
 def kl_divergence(log_p: ArrayLike, log_q: ArrayLike, axis: int = -1, *, norm_tol: float = NORM_TOL) -> NDArray[np.float64] | float:
-    """Kullback–Leibler divergence :math:`D(p\\|q)` of two discrete distributions, in nats.
+    r"""Kullback–Leibler divergence :math:`D(p\|q)` of two discrete distributions, in nats.
 
     .. math::
 
-        D(p\\|q) = \\sum_{x:\\,p(x)>0} p(x)\\,\\bigl[\\ln p(x) - \\ln q(x)\\bigr] \\;\\ge\\; 0 .
+        D(p\|q) = \sum_{x:\,p(x)>0} p(x)\,\bigl[\ln p(x) - \ln q(x)\bigr] \;\ge\; 0 .
 
-    It is evaluated as :math:`\\sum_{x \\in \\mathrm{supp}\\,p} p\\,(r - 1 + e^{-r}) + \\sum_{x\\notin
-    \\mathrm{supp}\\,p} q`, with :math:`r = \\ln p - \\ln q`, a sum of non-negative terms that equals
+    It is evaluated as :math:`\sum_{x \in \mathrm{supp}\,p} p\,(r - 1 + e^{-r}) + \sum_{x\notin
+    \mathrm{supp}\,p} q`, with :math:`r = \ln p - \ln q`, a sum of non-negative terms that equals
     :math:`D` for normalised p and q. The result is therefore never negative, and it keeps full relative
     accuracy when p and q are close (where the textbook sum loses everything to cancellation).
 
@@ -157,7 +157,7 @@ def kl_divergence(log_p: ArrayLike, log_q: ArrayLike, axis: int = -1, *, norm_to
     Returns
     -------
     float or numpy.ndarray
-        :math:`D(p\\|q)` with ``axis`` removed (a Python float for 1-D inputs).
+        :math:`D(p\|q)` with ``axis`` removed (a Python float for 1-D inputs).
 
     Raises
     ------
@@ -197,7 +197,7 @@ def kl_divergence(log_p: ArrayLike, log_q: ArrayLike, axis: int = -1, *, norm_to
 
 
 def shannon_entropy(log_p: ArrayLike, axis: int = -1, *, norm_tol: float = NORM_TOL) -> NDArray[np.float64] | float:
-    """Shannon entropy :math:`H(p) = -\\sum_x p(x)\\ln p(x)` in nats (``0 ln 0 = 0``).
+    r"""Shannon entropy :math:`H(p) = -\sum_x p(x)\ln p(x)` in nats (``0 ln 0 = 0``).
 
     Parameters
     ----------
@@ -212,7 +212,7 @@ def shannon_entropy(log_p: ArrayLike, axis: int = -1, *, norm_tol: float = NORM_
     Returns
     -------
     float or numpy.ndarray
-        :math:`H(p) \\in [0, \\ln M]` for M states, with ``axis`` removed.
+        :math:`H(p) \in [0, \ln M]` for M states, with ``axis`` removed.
 
     Raises
     ------
@@ -230,7 +230,7 @@ def shannon_entropy(log_p: ArrayLike, axis: int = -1, *, norm_tol: float = NORM_
 
 
 def mutual_information(log_p_joint: ArrayLike, *, norm_tol: float = NORM_TOL) -> float:
-    """Mutual information :math:`I(X;Y) = D\\bigl(p_{XY}\\,\\|\\,p_X p_Y\\bigr)` in nats.
+    r"""Mutual information :math:`I(X;Y) = D\bigl(p_{XY}\,\|\,p_X p_Y\bigr)` in nats.
 
     Parameters
     ----------
@@ -243,7 +243,7 @@ def mutual_information(log_p_joint: ArrayLike, *, norm_tol: float = NORM_TOL) ->
     Returns
     -------
     float
-        :math:`I(X;Y) = \\sum_{x,y} p(x,y)\\ln\\frac{p(x,y)}{p(x)p(y)} \\ge 0`.
+        :math:`I(X;Y) = \sum_{x,y} p(x,y)\ln\frac{p(x,y)}{p(x)p(y)} \ge 0`.
 
     Raises
     ------
@@ -285,16 +285,16 @@ def _cholesky(cov: NDArray[np.float64], name: str, sym_tol: float = 1e-10) -> ND
 
 
 def gaussian_kl(mean0: ArrayLike, cov0: ArrayLike, mean1: ArrayLike, cov1: ArrayLike) -> NDArray[np.float64] | float:
-    """Closed-form :math:`D\\bigl(\\mathcal N(\\mu_0,\\Sigma_0)\\,\\|\\,\\mathcal N(\\mu_1,\\Sigma_1)\\bigr)` in nats.
+    r"""Closed-form :math:`D\bigl(\mathcal N(\mu_0,\Sigma_0)\,\|\,\mathcal N(\mu_1,\Sigma_1)\bigr)` in nats.
 
     .. math::
 
-        D = \\tfrac12\\Bigl[\\operatorname{tr}(\\Sigma_1^{-1}\\Sigma_0)
-            + (\\mu_1-\\mu_0)^\\top\\Sigma_1^{-1}(\\mu_1-\\mu_0) - k
-            + \\ln\\det\\Sigma_1 - \\ln\\det\\Sigma_0\\Bigr].
+        D = \tfrac12\Bigl[\operatorname{tr}(\Sigma_1^{-1}\Sigma_0)
+            + (\mu_1-\mu_0)^\top\Sigma_1^{-1}(\mu_1-\mu_0) - k
+            + \ln\det\Sigma_1 - \ln\det\Sigma_0\Bigr].
 
-    With Cholesky factors :math:`\\Sigma_i = L_i L_i^\\top`: the trace is :math:`\\|L_1^{-1}L_0\\|_F^2`,
-    the quadratic form :math:`\\|L_1^{-1}(\\mu_1-\\mu_0)\\|^2` and :math:`\\ln\\det\\Sigma_i = 2\\sum_j \\ln
+    With Cholesky factors :math:`\Sigma_i = L_i L_i^\top`: the trace is :math:`\|L_1^{-1}L_0\|_F^2`,
+    the quadratic form :math:`\|L_1^{-1}(\mu_1-\mu_0)\|^2` and :math:`\ln\det\Sigma_i = 2\sum_j \ln
     (L_i)_{jj}`; no matrix is inverted explicitly.
 
     Parameters
@@ -346,7 +346,7 @@ def gaussian_kl(mean0: ArrayLike, cov0: ArrayLike, mean1: ArrayLike, cov1: Array
 
 
 def gaussian_entropy(cov: ArrayLike) -> NDArray[np.float64] | float:
-    """Differential entropy of :math:`\\mathcal N(\\mu,\\Sigma)`: :math:`\\tfrac12\\ln\\det(2\\pi e\\,\\Sigma)` nats.
+    r"""Differential entropy of :math:`\mathcal N(\mu,\Sigma)`: :math:`\tfrac12\ln\det(2\pi e\,\Sigma)` nats.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Error bars for correlated Monte Carlo time series.
+r"""Error bars for correlated Monte Carlo time series.
 
 Conventions
 -----------
@@ -6,14 +6,14 @@ Conventions
   observables), processed at once.
 * The integrated autocorrelation time follows Sokal (1997):
 
-  .. math:: \\tau_\\mathrm{int} = \\frac12 + \\sum_{t=1}^{M} \\rho(t),
+  .. math:: \tau_\mathrm{int} = \frac12 + \sum_{t=1}^{M} \rho(t),
 
-  so that independent samples have :math:`\\tau_\\mathrm{int} = 1/2` and the variance of the mean of ``n``
-  correlated samples is :math:`2\\tau_\\mathrm{int}\\,\\sigma^2/n`. The window ``M`` is chosen automatically
-  as the smallest ``M`` with :math:`M \\ge c\\,\\tau_\\mathrm{int}(M)` (Sokal's self-consistent window,
+  so that independent samples have :math:`\tau_\mathrm{int} = 1/2` and the variance of the mean of ``n``
+  correlated samples is :math:`2\tau_\mathrm{int}\,\sigma^2/n`. The window ``M`` is chosen automatically
+  as the smallest ``M`` with :math:`M \ge c\,\tau_\mathrm{int}(M)` (Sokal's self-consistent window,
   ``c`` about 5-10).
 * Blocking (binning) and the blocked jackknife give model-free errors once blocks are much longer than
-  :math:`\\tau_\\mathrm{int}`.
+  :math:`\tau_\mathrm{int}`.
 """
 from __future__ import annotations
 
@@ -58,10 +58,10 @@ def _check_axis(arr: np.ndarray, axis) -> int:
 
 
 def autocorrelation_function(x, axis: int = 0) -> np.ndarray:
-    """Normalized autocorrelation :math:`\\rho(t) = C(t)/C(0)` along ``axis``, via FFT.
+    r"""Normalized autocorrelation :math:`\rho(t) = C(t)/C(0)` along ``axis``, via FFT.
 
-    :math:`C(t) = \\frac{1}{n}\\sum_{i=0}^{n-1-t} (x_i - \\bar x)(x_{i+t} - \\bar x)` (the standard biased
-    estimator). Constant series give :math:`\\rho(0) = 1` and :math:`\\rho(t>0) = 0`.
+    :math:`C(t) = \frac{1}{n}\sum_{i=0}^{n-1-t} (x_i - \bar x)(x_{i+t} - \bar x)` (the standard biased
+    estimator). Constant series give :math:`\rho(0) = 1` and :math:`\rho(t>0) = 0`.
 
     Returns an array of the same shape as ``x``.
     """
@@ -84,10 +84,10 @@ def autocorrelation_function(x, axis: int = 0) -> np.ndarray:
 
 
 def integrated_autocorrelation_time(x, c: float = 6.0, axis: int = 0, chain_axis: int | None = None) -> np.ndarray | float:
-    """Integrated autocorrelation time with Sokal's automatic window.
+    r"""Integrated autocorrelation time with Sokal's automatic window.
 
-    .. math:: \\tau_\\mathrm{int}(M) = \\frac12 + \\sum_{t=1}^{M}\\rho(t), \\qquad
-              M = \\min\\{M : M \\ge c\\,\\tau_\\mathrm{int}(M)\\}.
+    .. math:: \tau_\mathrm{int}(M) = \frac12 + \sum_{t=1}^{M}\rho(t), \qquad
+              M = \min\{M : M \ge c\,\tau_\mathrm{int}(M)\}.
 
     Parameters
     ----------
@@ -104,7 +104,7 @@ def integrated_autocorrelation_time(x, c: float = 6.0, axis: int = 0, chain_axis
     Returns
     -------
     float or ndarray
-        :math:`\\tau_\\mathrm{int}` for each series (shape of ``x`` without ``axis``); 0.5 for independent
+        :math:`\tau_\mathrm{int}` for each series (shape of ``x`` without ``axis``); 0.5 for independent
         samples and for constant series. When no window satisfies the condition (series shorter than about
         ``c * tau``) the estimate at the largest window is returned and is a lower bound.
     """
@@ -135,9 +135,9 @@ def integrated_autocorrelation_time(x, c: float = 6.0, axis: int = 0, chain_axis
 
 
 def tau_int_error(tau, n_samples, c: float = 6.0):
-    """Statistical error of a windowed :math:`\\tau_\\mathrm{int}` estimate (Madras & Sokal 1988).
+    r"""Statistical error of a windowed :math:`\tau_\mathrm{int}` estimate (Madras & Sokal 1988).
 
-    .. math:: \\sigma_\\tau \\approx \\tau\\sqrt{2(2M + 1)/n}, \\qquad M \\approx c\\,\\tau,
+    .. math:: \sigma_\tau \approx \tau\sqrt{2(2M + 1)/n}, \qquad M \approx c\,\tau,
 
     for ``n`` samples in total (``n * n_chains`` when chains are pooled).
     """
@@ -150,14 +150,14 @@ def tau_int_error(tau, n_samples, c: float = 6.0):
 
 
 def mean_error(x, axis: int = 0, c: float = 6.0, chain_axis: int | None = None):
-    """Mean, standard error and :math:`\\tau_\\mathrm{int}` of a correlated time series.
+    r"""Mean, standard error and :math:`\tau_\mathrm{int}` of a correlated time series.
 
-    .. math:: \\bar x \\pm \\sqrt{2\\tau_\\mathrm{int}\\,\\hat\\sigma^2 / n},
+    .. math:: \bar x \pm \sqrt{2\tau_\mathrm{int}\,\hat\sigma^2 / n},
 
-    with :math:`\\hat\\sigma^2` the sample variance (``ddof=1``) and :math:`\\tau_\\mathrm{int}` from
+    with :math:`\hat\sigma^2` the sample variance (``ddof=1``) and :math:`\tau_\mathrm{int}` from
     :func:`integrated_autocorrelation_time`. Vectorized over all axes but ``axis``. With ``chain_axis``,
     the chains along that axis are pooled: one mean over all ``n * n_chains`` values, the chain-averaged
-    autocorrelation for :math:`\\tau_\\mathrm{int}`, and ``n * n_chains`` in the denominator.
+    autocorrelation for :math:`\tau_\mathrm{int}`, and ``n * n_chains`` in the denominator.
 
     Returns
     -------
@@ -195,11 +195,11 @@ def _check_blocks(n_blocks, n: int) -> int:
 
 
 def binning_error(x, n_blocks: int = 32, axis: int = 0):
-    """Mean and standard error by binning into ``n_blocks`` consecutive blocks.
+    r"""Mean and standard error by binning into ``n_blocks`` consecutive blocks.
 
     The series is cut into ``n_blocks`` equal blocks (a remainder at the start is dropped); the error is the
-    standard error of the block means, :math:`\\sqrt{\\operatorname{var}(\\bar x_b)/n_b}`. Reliable when
-    each block is much longer than :math:`\\tau_\\mathrm{int}`.
+    standard error of the block means, :math:`\sqrt{\operatorname{var}(\bar x_b)/n_b}`. Reliable when
+    each block is much longer than :math:`\tau_\mathrm{int}`.
 
     Returns
     -------
@@ -223,13 +223,13 @@ def binning_error(x, n_blocks: int = 32, axis: int = 0):
 
 
 def blocked_jackknife(x, func: Callable[[np.ndarray], np.ndarray], n_blocks: int = 32, axis: int = 0):
-    """Estimate and error of a nonlinear statistic ``func`` by the blocked (delete-one-block) jackknife.
+    r"""Estimate and error of a nonlinear statistic ``func`` by the blocked (delete-one-block) jackknife.
 
-    .. math:: \\hat\\theta_{(b)} = f(x \\setminus \\text{block } b), \\qquad
-              \\sigma^2_\\theta = \\frac{n_b - 1}{n_b}\\sum_b (\\hat\\theta_{(b)} - \\bar\\theta)^2 ,
+    .. math:: \hat\theta_{(b)} = f(x \setminus \text{block } b), \qquad
+              \sigma^2_\theta = \frac{n_b - 1}{n_b}\sum_b (\hat\theta_{(b)} - \bar\theta)^2 ,
 
-    with the bias-corrected estimate :math:`n_b f(x) - (n_b - 1)\\bar\\theta`. Blocks much longer than
-    :math:`\\tau_\\mathrm{int}` make the error account for autocorrelation.
+    with the bias-corrected estimate :math:`n_b f(x) - (n_b - 1)\bar\theta`. Blocks much longer than
+    :math:`\tau_\mathrm{int}` make the error account for autocorrelation.
 
     Parameters
     ----------
@@ -281,14 +281,14 @@ def _counts_probs(counts, probs):
 
 
 def chi_square_gof(counts, probs, min_expected: float = 5.0):
-    """Pearson chi-square goodness-of-fit test of observed ``counts`` against probabilities ``probs``.
+    r"""Pearson chi-square goodness-of-fit test of observed ``counts`` against probabilities ``probs``.
 
     Cells with expected count :math:`n p_i` below ``min_expected`` are pooled into one cell (kept if its
-    expected count reaches ``min_expected``), so the :math:`\\chi^2` approximation holds.
+    expected count reaches ``min_expected``), so the :math:`\chi^2` approximation holds.
 
-    .. math:: X^2 = \\sum_i \\frac{(O_i - n p_i)^2}{n p_i}, \\qquad \\text{dof} = \\#\\text{cells} - 1.
+    .. math:: X^2 = \sum_i \frac{(O_i - n p_i)^2}{n p_i}, \qquad \text{dof} = \#\text{cells} - 1.
 
-    The samples must be independent (thin Markov chains well beyond :math:`2\\tau_\\mathrm{int}`, or use one
+    The samples must be independent (thin Markov chains well beyond :math:`2\tau_\mathrm{int}`, or use one
     sample per chain).
 
     Returns
@@ -320,7 +320,7 @@ def chi_square_gof(counts, probs, min_expected: float = 5.0):
 
 
 def total_variation(counts, probs) -> float:
-    """Total-variation distance :math:`\\frac12\\sum_i |O_i/n - p_i|` between empirical and exact distributions."""
+    r"""Total-variation distance :math:`\frac12\sum_i |O_i/n - p_i|` between empirical and exact distributions."""
     c, p = _counts_probs(counts, probs)
     n = c.sum()
     if n == 0:

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import bernoulli, logsumexp
 
-from rglib import blockspin as bs
+from rglib.ising import subset_orders, walsh_coefficients, walsh_synthesis
+from rglib.rg import blockspin as bs
 from rglib.ising import all_spin_configurations, ring_log_partition
 
 
@@ -90,7 +91,7 @@ def test_decimation_closed_form():
     """tanh K' = tanh^2 K and the constant ln 2 + 1/2 ln cosh 2K per decimated spin."""
     for K in (0.3, 1.0, 2.5):
         Kp = bs.renormalized_hamiltonian(bs.ring_hamiltonian(12, K), bs.decimation_block_rule(2))
-        J = bs.walsh_coefficients(Kp)
+        J = walsh_coefficients(Kp)
         nn = 0b110000  # spins 0, 1 of 6
         assert np.tanh(J[nn]) == pytest.approx(np.tanh(K) ** 2, rel=1e-12)
         assert J[0] == pytest.approx(6 * (np.log(2) + 0.5 * np.log(np.cosh(2 * K))), rel=1e-12)
@@ -207,8 +208,8 @@ def test_convergence_radius():
 @given(st.integers(1, 7), st.integers(0, 2**32 - 1))
 def test_walsh_roundtrip_and_definition(n, seed):
     f = np.random.default_rng(seed).normal(size=2**n)
-    J = bs.walsh_coefficients(f)
-    np.testing.assert_allclose(bs.walsh_synthesis(J), f, atol=1e-12)
+    J = walsh_coefficients(f)
+    np.testing.assert_allclose(walsh_synthesis(J), f, atol=1e-12)
     x = all_spin_configurations(n).astype(float)
     S = np.random.default_rng(seed + 1).integers(2**n)
     members = [k for k in range(n) if (S >> (n - 1 - k)) & 1]
@@ -218,7 +219,7 @@ def test_walsh_roundtrip_and_definition(n, seed):
 
 def test_subset_orders_and_ranges():
     n = 8
-    orders = bs.subset_orders(n)
+    orders = subset_orders(n)
     ranges = bs.ring_subset_ranges(n)
     for S in range(2**n):
         sites = [k for k in range(n) if (S >> (n - 1 - k)) & 1]
@@ -279,9 +280,9 @@ def test_bad_inputs_are_named():
     with pytest.raises(ValueError, match="same length"):
         bs.cumulant_decomposition(K0, K1[:32], bs.decimation_block_rule(2))
     with pytest.raises(ValueError, match="f must have length 2\\*\\*n"):
-        bs.walsh_coefficients(np.zeros(12))
+        walsh_coefficients(np.zeros(12))
     with pytest.raises(ValueError, match="NaN"):
-        bs.walsh_coefficients(np.array([0.0, np.nan]))
+        walsh_coefficients(np.array([0.0, np.nan]))
     with pytest.raises(TypeError, match="n must be an int"):
         bs.ring_subset_ranges(2.5)
     with pytest.raises(ValueError, match="values"):

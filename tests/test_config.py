@@ -69,8 +69,31 @@ def test_package_exposes_submodules_lazily():
     import rglib
 
     assert rglib.ising.__name__ == "rglib.ising"
-    assert set(rglib.__all__) >= {"config", "ising", "sampling", "stats", "entropy", "meanfield", "mlp"}
+    assert set(rglib.__all__) >= {"config", "plotting", "stats", "entropy", "ising", "rg", "nets"}
     import pytest as _pytest
 
     with _pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
         rglib.nonexistent  # noqa: B018
+
+
+def test_wings_export_every_public_name_lazily():
+    import importlib
+
+    for wing in ("ising", "rg", "nets"):
+        mod = importlib.import_module(f"rglib.{wing}")
+        for name in mod.__all__:
+            assert getattr(mod, name) is not None, (wing, name)
+        import pytest as _pytest
+
+        with _pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
+            mod.nonexistent  # noqa: B018
+
+
+def test_exact_results_do_not_import_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys; from rglib.ising import kaufman_log_partition, ring_log_partition; "
+            "from rglib.rg import decimate_1d; print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

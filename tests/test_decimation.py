@@ -6,9 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rglib.decimation import (
-    chain_entropy_per_site,
-    chain_nn_correlation,
+from rglib.rg.decimation import (
     decimate_1d,
     decimation_flow,
     enumerated_kl_lifted,
@@ -19,17 +17,21 @@ from rglib.decimation import (
     kl_lifted,
     kl_same_lattice,
     marginal_log_probabilities,
+    ring_log_probabilities,
+)
+from rglib.rg.truncation import (
     moment_matched_nnn_couplings,
     nnn_ring_log_probabilities,
     project_nnn_couplings,
-    ring_entropy,
-    ring_log_probabilities,
     truncated_nnn_flow,
 )
-from rglib.blockspin import walsh_coefficients
 from rglib.entropy import kl_divergence, shannon_entropy
 from rglib.ising import (
     all_spin_configurations,
+    chain_entropy_per_site,
+    chain_nn_correlation,
+    ring_entropy,
+    walsh_coefficients,
     chain_log_partition_per_site,
     configuration_index,
     chain_magnetization,

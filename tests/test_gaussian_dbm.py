@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from scipy import integrate
 from scipy.special import logsumexp
 
-from rglib import gaussian_dbm as gd
+from rglib.rg import gaussian_dbm as gd
 from rglib.ising import all_spin_configurations
 from rglib.stats import mean_error
 

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, optimize
 
-from rglib import meanfield as mf
+from rglib.nets import meanfield as mf
+from rglib.nets import quadrature as quad
 
 # Reference points for tanh, sigma_b2 = 0.05 (shared/reference/exact-results-and-performance.md section 5 and
 # papers-trainability.md section 2.3; Gauss-Hermite with 101-121 nodes, accurate here since q* <= 2.2).
@@ -69,20 +70,20 @@ def _e2(f, q, c):
 @pytest.mark.parametrize("sw2,q,x1,c,xc,xi_c,xi_q", TABLE_005)
 def test_reference_table_sigma_b_005(sw2, q, x1, c, xc, xi_c, xi_q):
     s = mf.phase_summary(sw2, 0.05)
-    assert abs(s["q_star"] - q) < 1e-4
-    assert abs(s["chi1"] - x1) < 1e-4
-    assert abs(s["c_star"] - c) < 1e-4
-    assert abs(s["chi_c"] - xc) < 1e-4
-    assert abs(s["xi_c"] - xi_c) < _digits_tol(xi_c)
-    assert abs(s["xi_q"] - xi_q) < _digits_tol(xi_q)
-    assert s["chaotic"] == (x1 > 1)
+    assert abs(s.q_star - q) < 1e-4
+    assert abs(s.chi1 - x1) < 1e-4
+    assert abs(s.c_star - c) < 1e-4
+    assert abs(s.chi_c - xc) < 1e-4
+    assert abs(s.xi_c - xi_c) < _digits_tol(xi_c)
+    assert abs(s.xi_q - xi_q) < _digits_tol(xi_q)
+    assert s.chaotic == (x1 > 1)
     # the single-quantity functions agree with the summary
-    assert mf.fixed_point_q(sw2, 0.05) == pytest.approx(s["q_star"], abs=1e-13)
-    assert mf.chi1(sw2, 0.05) == pytest.approx(s["chi1"], abs=1e-13)
-    assert mf.fixed_point_c(sw2, 0.05) == pytest.approx(s["c_star"], abs=1e-12)
-    assert mf.chi_c(sw2, 0.05) == pytest.approx(s["chi_c"], abs=1e-12)
-    assert mf.correlation_depth(sw2, 0.05) == pytest.approx(s["xi_c"], rel=1e-10)
-    assert mf.length_depth(sw2, 0.05) == pytest.approx(s["xi_q"], rel=1e-10)
+    assert mf.fixed_point_q(sw2, 0.05) == pytest.approx(s.q_star, abs=1e-13)
+    assert mf.chi1(sw2, 0.05) == pytest.approx(s.chi1, abs=1e-13)
+    assert mf.fixed_point_c(sw2, 0.05) == pytest.approx(s.c_star, abs=1e-12)
+    assert mf.chi_c(sw2, 0.05) == pytest.approx(s.chi_c, abs=1e-12)
+    assert mf.correlation_depth(sw2, 0.05) == pytest.approx(s.xi_c, rel=1e-10)
+    assert mf.length_depth(sw2, 0.05) == pytest.approx(s.xi_q, rel=1e-10)
 
 
 @pytest.mark.filterwarnings("ignore::scipy.integrate.IntegrationWarning")
@@ -146,14 +147,14 @@ def test_large_q_table_entries_are_hermite101_artefacts():
     assert abs(mf.critical_weight_variance(1.0, n_hermite=101) - 3.44296) < 1e-5
     assert abs(mf.critical_weight_variance(2.0, n_hermite=101) - 4.26107) < 1e-5
     s101 = mf.phase_summary(16.0, 0.09, n_hermite=101)
-    assert abs(s101["q_star"] - 12.5829) < 1e-4 and abs(s101["chi1"] - 2.47738) < 1e-5
+    assert abs(s101.q_star - 12.5829) < 1e-4 and abs(s101.chi1 - 2.47738) < 1e-5
     # independent reference
     q_ref = _q_star_ref(16.0, 0.09)
     x1_ref = 16.0 * _e1(lambda u: _sech2(u) ** 2, q_ref)
     s = mf.phase_summary(16.0, 0.09)
-    assert s["q_star"] == pytest.approx(q_ref, abs=1e-10)
-    assert s["chi1"] == pytest.approx(x1_ref, abs=1e-10)
-    assert abs(s["chi1"] - s101["chi1"]) > 0.1  # the artefact is large
+    assert s.q_star == pytest.approx(q_ref, abs=1e-10)
+    assert s.chi1 == pytest.approx(x1_ref, abs=1e-10)
+    assert abs(s.chi1 - s101.chi1) > 0.1  # the artefact is large
     for sb2 in (1.0, 2.0):
         ref = optimize.brentq(lambda w: w * _e1(lambda u: _sech2(u) ** 2, _q_star_ref(w, sb2)) - 1, 3, 5,
                               xtol=1e-12)
@@ -164,43 +165,43 @@ def test_large_q_table_entries_are_hermite101_artefacts():
 # ----------------------------------------------------------------------------- quadrature
 def test_normal_expectation_exact_cases():
     q = np.array([0.0, 0.3, 1.0, 4.0, 20.0])
-    np.testing.assert_allclose(mf.normal_expectation(lambda u: u**4, q), 3 * q**2, rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(mf.normal_expectation(np.cos, q), np.exp(-q / 2), rtol=1e-12, atol=1e-15)
-    assert mf.normal_expectation(np.cos, 1.0, n_hermite=40) == pytest.approx(math.exp(-0.5), abs=1e-14)
-    assert isinstance(mf.normal_expectation(np.cos, 1.0), float)
+    np.testing.assert_allclose(quad.normal_expectation(lambda u: u**4, q), 3 * q**2, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(quad.normal_expectation(np.cos, q), np.exp(-q / 2), rtol=1e-12, atol=1e-15)
+    assert quad.normal_expectation(np.cos, 1.0, n_hermite=40) == pytest.approx(math.exp(-0.5), abs=1e-14)
+    assert isinstance(quad.normal_expectation(np.cos, 1.0), float)
 
 
 @pytest.mark.parametrize("q", [0.01, 0.5, 3.0, 12.6, 50.0])
 def test_tanh_expectations_vs_scipy(q):
     assert mf.q_map(q, 1.0, 0.0) == pytest.approx(_e1(lambda u: math.tanh(u) ** 2, q), abs=1e-13)
-    assert mf.normal_expectation(lambda u: 1 / np.cosh(u) ** 4, q) == pytest.approx(
+    assert quad.normal_expectation(lambda u: 1 / np.cosh(u) ** 4, q) == pytest.approx(
         _e1(lambda u: _sech2(u) ** 2, q), abs=1e-13)
 
 
 def test_gauss_hermite_rule():
-    z, w = mf.gauss_hermite(10)
+    z, w = quad.gauss_hermite(10)
     assert w.sum() == pytest.approx(1.0, abs=1e-15)
     assert w @ z**18 == pytest.approx(34459425.0, rel=1e-12)  # (18-1)!! exact for degree <= 19
     z[0] = 99.0  # returned arrays are copies
-    assert mf.gauss_hermite(10)[0][0] != 99.0
+    assert quad.gauss_hermite(10)[0][0] != 99.0
     with pytest.raises(ValueError, match="n_hermite"):
-        mf.gauss_hermite(1)
+        quad.gauss_hermite(1)
 
 
 def test_trapezoid_rule_is_the_default_and_refines_with_q():
-    z, w = mf.trapezoid_rule(4.8)
+    z, w = quad.trapezoid_rule(4.8)
     assert w.sum() == pytest.approx(1.0, abs=1e-15) and np.all(np.diff(z) > 0)
     f = lambda u: 1 / np.cosh(u) ** 4
-    assert w @ f(math.sqrt(4.8) * z) == mf.normal_expectation(f, 4.8)  # the rule normal_expectation uses
-    assert mf.trapezoid_rule(50.0)[0].size > z.size > mf.trapezoid_rule(0.5)[0].size
+    assert w @ f(math.sqrt(4.8) * z) == quad.normal_expectation(f, 4.8)  # the rule normal_expectation uses
+    assert quad.trapezoid_rule(50.0)[0].size > z.size > quad.trapezoid_rule(0.5)[0].size
     # the default rule at q = 4.8 beats Gauss-Hermite with the same number of nodes by orders of magnitude
     ref = _e1(lambda u: _sech2(u) ** 2, 4.8)
     assert abs(w @ f(math.sqrt(4.8) * z) - ref) < 1e-13
-    assert abs(mf.normal_expectation(f, 4.8, n_hermite=z.size) - ref) > 1e-8
+    assert abs(quad.normal_expectation(f, 4.8, n_hermite=z.size) - ref) > 1e-8
     with pytest.raises(ValueError, match="q_max"):
-        mf.trapezoid_rule(-1.0)
+        quad.trapezoid_rule(-1.0)
     with pytest.raises(ValueError, match="q_max"):
-        mf.trapezoid_rule([1.0, 2.0])
+        quad.trapezoid_rule([1.0, 2.0])
 
 
 @pytest.mark.filterwarnings("ignore::scipy.integrate.IntegrationWarning")
@@ -215,15 +216,15 @@ def test_two_dimensional_expectations_vs_scipy(q, c):
 @pytest.mark.parametrize("sw2,sb2", [(1.2, 0.05), (2.5, 0.05), (3.0, 0.3), (1.9, 0.0)])
 def test_chi_c_is_slope_of_c_map_and_xi_q_is_slope_of_q_map(sw2, sb2):
     s = mf.phase_summary(sw2, sb2)
-    q, c = s["q_star"], s["c_star"]
+    q, c = s.q_star, s.c_star
     h = 1e-5
     if c < 1:
         slope = (mf.c_map(c + h, q, sw2, sb2) - mf.c_map(c - h, q, sw2, sb2)) / (2 * h)
     else:
         slope = (mf.c_map(1.0, q, sw2, sb2) - mf.c_map(1 - h, q, sw2, sb2)) / h  # one-sided at c = 1
-    assert slope == pytest.approx(s["chi_c"], abs=2e-5)
+    assert slope == pytest.approx(s.chi_c, abs=2e-5)
     qslope = (mf.q_map(q + h, sw2, sb2) - mf.q_map(q - h, sw2, sb2)) / (2 * h)
-    assert -1 / math.log(qslope) == pytest.approx(s["xi_q"], rel=1e-6)
+    assert -1 / math.log(qslope) == pytest.approx(s.xi_q, rel=1e-6)
     # fixed points are fixed
     assert mf.q_map(q, sw2, sb2) == pytest.approx(q, abs=1e-13)
     assert mf.c_map(c, q, sw2, sb2) == pytest.approx(c, abs=1e-12)
@@ -234,10 +235,10 @@ def test_c_trajectory_decays_at_rate_chi_c():
         s = mf.phase_summary(sw2, 0.05)
         c = mf.c_trajectory(0.6 if sw2 < 1.76 else 0.95, 100, sw2, 0.05)
         assert c.shape == (101,)
-        dev = np.abs(c - s["c_star"])
+        dev = np.abs(c - s.c_star)
         ratio = dev[100] / dev[99]  # -> chi_c, with a correction linear in the remaining deviation
-        assert ratio == pytest.approx(s["chi_c"], abs=max(0.1 * dev[99], 1e-9))
-        assert abs(dev[100] / dev[99] - s["chi_c"]) < abs(dev[21] / dev[20] - s["chi_c"])
+        assert ratio == pytest.approx(s.chi_c, abs=max(0.1 * dev[99], 1e-9))
+        assert abs(dev[100] / dev[99] - s.chi_c) < abs(dev[21] / dev[20] - s.chi_c)
         assert dev[100] < 1e-2 * dev[0]
 
 
@@ -269,17 +270,17 @@ def test_critical_amplitude_ratio_and_exponent():
     for d in (1e-2, 1e-3):
         lo = mf.phase_summary(sc - d, 0.05)
         hi = mf.phase_summary(sc + d, 0.05)
-        assert lo["xi_c"] * abs(lo["chi1"] - 1) == pytest.approx(1.0, abs=1.5 * d)
-        assert hi["xi_c"] * abs(hi["chi1"] - 1) == pytest.approx(1.0, abs=1.5 * d)
+        assert lo.xi_c * abs(lo.chi1 - 1) == pytest.approx(1.0, abs=1.5 * d)
+        assert hi.xi_c * abs(hi.chi1 - 1) == pytest.approx(1.0, abs=1.5 * d)
     assert mf.correlation_depth(sc, 0.05) > 1e5
 
 
 def test_sigma_b_zero_tanh():
     s = mf.phase_summary(0.8, 0.0)
-    assert s["q_star"] == 0.0 and s["chi1"] == pytest.approx(0.8) and s["c_star"] == 1.0
-    assert s["xi_c"] == pytest.approx(-1 / math.log(0.8))
+    assert s.q_star == 0.0 and s.chi1 == pytest.approx(0.8) and s.c_star == 1.0
+    assert s.xi_c == pytest.approx(-1 / math.log(0.8))
     s = mf.phase_summary(1.9, 0.0)
-    assert s["q_star"] > 0 and s["chaotic"] and s["c_star"] == pytest.approx(0.0, abs=1e-14)
+    assert s.q_star > 0 and s.chaotic and s.c_star == pytest.approx(0.0, abs=1e-14)
     assert mf.critical_weight_variance(0.0) == 1.0
     assert math.isinf(mf.correlation_depth(1.0, 0.0))
 
@@ -304,8 +305,8 @@ def test_relu_closed_forms_vs_quadrature():
     ref = (1.5 * _e2(relu, q, c) + 0.1) / (1.5 * q / 2 + 0.1)
     assert mf.c_map(c, q, 1.5, 0.1, activation="relu") == pytest.approx(ref, abs=1e-8)
     s = mf.phase_summary(1.5, 0.1, activation="relu")
-    assert s["q_star"] == pytest.approx(0.1 / (1 - 0.75))
-    assert s["c_star"] == 1.0 and s["chi_c"] == pytest.approx(0.75) and s["xi_q"] == pytest.approx(-1 / math.log(0.75))
+    assert s.q_star == pytest.approx(0.1 / (1 - 0.75))
+    assert s.c_star == 1.0 and s.chi_c == pytest.approx(0.75) and s.xi_q == pytest.approx(-1 / math.log(0.75))
     assert math.isinf(mf.fixed_point_q(2.5, 0.1, activation="relu"))
     assert math.isnan(mf.correlation_depth(2.5, 0.1, activation="relu"))
 
@@ -314,23 +315,23 @@ def test_relu_closed_forms_vs_quadrature():
 def test_vectorised_grid_matches_scalar_calls():
     W, B = np.meshgrid([0.7, 1.76, 2.4, 3.5], [0.0, 0.05, 0.4])
     s = mf.phase_summary(W, B)
-    assert s["xi_c"].shape == W.shape and s["chaotic"].dtype == bool
+    assert s.xi_c.shape == W.shape and s.chaotic.dtype == bool
     for i, j in [(0, 0), (1, 2), (2, 3), (1, 1)]:
         ref = mf.phase_summary(float(W[i, j]), float(B[i, j]))
         for k in ("q_star", "chi1", "c_star", "chi_c"):
-            assert s[k][i, j] == pytest.approx(ref[k], abs=1e-12)
+            assert getattr(s, k)[i, j] == pytest.approx(getattr(ref, k), abs=1e-12)
 
 
 @settings(max_examples=30, deadline=None)
 @given(sw2=st.floats(0.2, 5.0), sb2=st.floats(0.0, 1.5))
 def test_fixed_point_properties(sw2, sb2):
     s = mf.phase_summary(sw2, sb2)
-    q = s["q_star"]
+    q = s.q_star
     assert sb2 - 1e-15 <= q <= sw2 + sb2
     assert abs(mf.q_map(q, sw2, sb2) - q) < 1e-11 * max(1.0, q)
-    assert 0.0 <= s["c_star"] <= 1.0
-    assert s["chaotic"] == (s["c_star"] < 1.0) or abs(s["chi1"] - 1) < 1e-9
-    assert s["chi_c"] <= 1.0 + 1e-9 or not s["chaotic"]
+    assert 0.0 <= s.c_star <= 1.0
+    assert s.chaotic == (s.c_star < 1.0) or abs(s.chi1 - 1) < 1e-9
+    assert s.chi_c <= 1.0 + 1e-9 or not s.chaotic
 
 
 @settings(max_examples=30, deadline=None)
@@ -386,4 +387,4 @@ def test_bad_inputs_misc():
     with pytest.raises(ValueError, match="q"):
         mf.c_trajectory(0.5, 3, 0.8, 0.0)  # q* = 0: no fixed point to sit on
     with pytest.raises(TypeError, match="f must be callable"):
-        mf.normal_expectation(3.0, 1.0)
+        quad.normal_expectation(3.0, 1.0)

@@ -9,8 +9,8 @@ import pytest
 import torch
 from scipy import stats
 
-from rglib import meanfield as mf
-from rglib.mlp import GaussianMLP, empirical_kernels, inputs_with_gram, sample_preactivation_kernels
+from rglib.nets import meanfield as mf
+from rglib.nets.mlp import GaussianMLP, empirical_kernels, inputs_with_gram, sample_preactivation_kernels
 
 
 def test_initialisation_statistics():

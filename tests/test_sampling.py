@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from rglib import ising, sampling, stats
+from rglib import ising, stats
 
 
 def exact_probs(L1, L2, K, h):
@@ -18,14 +18,14 @@ def state_counts(spins):
 
 
 def metropolis_draw(L, K, h, n_chains, n_sweeps, seed, rule="metropolis"):
-    s0 = sampling.random_spins((n_chains, L, L), seed=seed)
-    rec = sampling.checkerboard_metropolis(s0, K, h, n_sweeps, seed=seed + 1, rule=rule, measure_every=0)
+    s0 = ising.random_spins((n_chains, L, L), seed=seed)
+    rec = ising.checkerboard_metropolis(s0, K, h, n_sweeps, seed=seed + 1, rule=rule, measure_every=0)
     return rec.spins.numpy()
 
 
 def sw_draw(L, K, h, n_chains, n_sweeps, seed):
-    s0 = sampling.random_spins((n_chains, L, L), seed=seed, backend="numpy")
-    return sampling.swendsen_wang(s0, K, h, n_sweeps, seed=seed + 1, measure_every=0).spins
+    s0 = ising.random_spins((n_chains, L, L), seed=seed, backend="numpy")
+    return ising.swendsen_wang(s0, K, h, n_sweeps, seed=seed + 1, measure_every=0).spins
 
 
 # One configuration per independent chain, so the samples are exactly independent and the chi-square
@@ -66,8 +66,8 @@ def test_metropolis_antiferromagnet_zero_field_4x4(rule):
     counts = state_counts(metropolis_draw(4, K, 0.0, N_CHAINS, 60, 23, rule))
     assert stats.chi_square_gof(counts, p)[2] > 1e-4
     # mixed signs in one batch: each lattice follows its own coupling
-    s0 = sampling.random_spins((2, 4000, 4, 4), seed=5)
-    rec = sampling.checkerboard_metropolis(s0, np.array([[0.35], [-0.35]]), 0.0, 200, seed=6, rule=rule)
+    s0 = ising.random_spins((2, 4000, 4, 4), seed=5)
+    rec = ising.checkerboard_metropolis(s0, np.array([[0.35], [-0.35]]), 0.0, 200, seed=6, rule=rule)
     u = rec.energy_per_site()[50:]
     for i, k in enumerate((0.35, -0.35)):
         m, e, _ = stats.mean_error(u[:, i], axis=0, chain_axis=1)
@@ -92,8 +92,8 @@ def test_swendsen_wang_rectangular_and_tiny():
     # 2 x 3 torus has double bonds along the side of length 2; 1 x 5 is a ring
     for L1, L2, K in [(2, 3, 0.4), (1, 5, 0.5)]:
         p = exact_probs(L1, L2, K, 0.0)
-        s0 = sampling.random_spins((30_000, L1, L2), seed=5, backend="numpy")
-        s = sampling.swendsen_wang(s0, K, 0.0, 20, seed=6, measure_every=0).spins
+        s0 = ising.random_spins((30_000, L1, L2), seed=5, backend="numpy")
+        s = ising.swendsen_wang(s0, K, 0.0, 20, seed=6, measure_every=0).spins
         assert stats.chi_square_gof(state_counts(s), p)[2] > 1e-4
 
 
@@ -102,12 +102,12 @@ def test_energy_matches_kaufman_8x8_within_4_sigma():
     Kb = np.repeat(K[:, None], 64, 1)
     exact_u = ising.kaufman_internal_energy(L, L, K)
     exact_c = ising.kaufman_specific_heat(L, L, K)
-    s0 = sampling.random_spins((3, 64, L, L), seed=3)
-    rec = sampling.checkerboard_metropolis(s0, Kb, 0.0, 1500, seed=4)
+    s0 = ising.random_spins((3, 64, L, L), seed=3)
+    rec = ising.checkerboard_metropolis(s0, Kb, 0.0, 1500, seed=4)
     u = rec.energy_per_site()[300:]
     m, e, _ = stats.mean_error(u, axis=0, chain_axis=2)
     assert np.all(np.abs(m - exact_u) < 4 * e), (m - exact_u) / e
-    rec = sampling.swendsen_wang(s0.numpy(), Kb, 0.0, 300, seed=5)
+    rec = ising.swendsen_wang(s0.numpy(), Kb, 0.0, 300, seed=5)
     u = rec.energy_per_site()[50:]
     m, e, _ = stats.mean_error(u, axis=0, chain_axis=2)
     assert np.all(np.abs(m - exact_u) < 4 * e), (m - exact_u) / e
@@ -120,9 +120,9 @@ def test_energy_matches_kaufman_8x8_within_4_sigma():
 
 
 def test_records_and_reproducibility():
-    s0 = sampling.random_spins((2, 3, 6, 8), seed=1)
-    r1 = sampling.checkerboard_metropolis(s0, np.array([[0.2], [0.5]]), 0.0, 10, seed=7, measure_every=2)
-    r2 = sampling.checkerboard_metropolis(s0, np.array([[0.2], [0.5]]), 0.0, 10, seed=7, measure_every=2)
+    s0 = ising.random_spins((2, 3, 6, 8), seed=1)
+    r1 = ising.checkerboard_metropolis(s0, np.array([[0.2], [0.5]]), 0.0, 10, seed=7, measure_every=2)
+    r2 = ising.checkerboard_metropolis(s0, np.array([[0.2], [0.5]]), 0.0, 10, seed=7, measure_every=2)
     assert torch.equal(r1.spins, r2.spins)
     assert r1.spins.shape == (2, 3, 6, 8) and r1.spins.dtype == torch.int8
     assert r1.bond_sum.shape == (6, 2, 3) and r1.magnetization.shape == (6, 2, 3)
@@ -130,11 +130,11 @@ def test_records_and_reproducibility():
     assert np.array_equal(r1.bond_sum[-1], ising.lattice_bond_sum(r1.spins.numpy()))
     assert np.array_equal(r1.bond_sum[0], ising.lattice_bond_sum(s0.numpy()))
     assert np.array_equal(r1.magnetization[-1], r1.spins.numpy().sum((-2, -1)))
-    assert torch.equal(s0, sampling.random_spins((2, 3, 6, 8), seed=1))  # input untouched
-    r0 = sampling.checkerboard_metropolis(s0, 0.3, 0.0, 0, seed=1)
+    assert torch.equal(s0, ising.random_spins((2, 3, 6, 8), seed=1))  # input untouched
+    r0 = ising.checkerboard_metropolis(s0, 0.3, 0.0, 0, seed=1)
     assert torch.equal(r0.spins, s0)
-    w = sampling.swendsen_wang(s0.numpy(), 0.4, 0.0, 5, seed=3)
-    w2 = sampling.swendsen_wang(s0.numpy(), 0.4, 0.0, 5, seed=3)
+    w = ising.swendsen_wang(s0.numpy(), 0.4, 0.0, 5, seed=3)
+    w2 = ising.swendsen_wang(s0.numpy(), 0.4, 0.0, 5, seed=3)
     assert np.array_equal(w.spins, w2.spins)
     assert np.array_equal(w.bond_sum[-1], ising.lattice_bond_sum(w.spins))
     assert np.allclose(w.energy_per_site(), -w.bond_sum / 48)
@@ -142,83 +142,83 @@ def test_records_and_reproducibility():
 
 def test_ground_state_is_stable():
     up = torch.ones((2, 8, 8), dtype=torch.int8)
-    r = sampling.checkerboard_metropolis(up, 5.0, 0.0, 20, seed=0)
+    r = ising.checkerboard_metropolis(up, 5.0, 0.0, 20, seed=0)
     assert bool((r.spins == 1).all())
-    w = sampling.swendsen_wang(up.numpy(), 20.0, 0.0, 5, seed=0)
+    w = ising.swendsen_wang(up.numpy(), 20.0, 0.0, 5, seed=0)
     assert np.all(np.abs(w.magnetization) == 64)  # one cluster, flipped as a whole
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 def test_metropolis_cuda_matches_exact_energy():
-    s0 = sampling.random_spins((256, 8, 8), seed=1, device="cuda")
-    rec = sampling.checkerboard_metropolis(s0, 0.3, 0.0, 500, seed=2, device="cuda")
+    s0 = ising.random_spins((256, 8, 8), seed=1, device="cuda")
+    rec = ising.checkerboard_metropolis(s0, 0.3, 0.0, 500, seed=2, device="cuda")
     assert rec.spins.device.type == "cuda"
     m, e, _ = stats.mean_error(rec.energy_per_site()[100:], axis=0, chain_axis=1)
     assert abs(m - ising.kaufman_internal_energy(8, 8, 0.3)) < 4 * e
 
 
 def test_sample_configurations():
-    res = sampling.sample_configurations(8, [0.3, 0.5], 128, seed=3, n_chains=32)
+    res = ising.sample_configurations(8, [0.3, 0.5], 128, seed=3, n_chains=32)
     assert res.spins.shape == (2, 128, 8, 8) and res.spins.dtype == np.int8
     assert res.method == "metropolis" and np.all(res.thin >= 1) and np.all(res.tau > 0)
-    again = sampling.sample_configurations(8, [0.3, 0.5], 128, seed=3, n_chains=32)
+    again = ising.sample_configurations(8, [0.3, 0.5], 128, seed=3, n_chains=32)
     assert np.array_equal(res.spins, again.spins)
     u = ising.lattice_energy(res.spins) / 64
     exact = ising.kaufman_internal_energy(8, 8, res.K)
     err = u.std(1) / np.sqrt(128)
     assert np.all(np.abs(u.mean(1) - exact) < 4.5 * err)
     # odd L goes to the cluster sampler; samples are nearly independent (lag-1 autocorrelation small)
-    res = sampling.sample_configurations(5, 0.4, 400, seed=4, n_chains=8)
+    res = ising.sample_configurations(5, 0.4, 400, seed=4, n_chains=8)
     assert res.method == "cluster" and res.spins.shape == (1, 400, 5, 5)
     m2 = (res.spins.reshape(1, 50, 8, 25).mean(-1) ** 2)[0]  # (samples per chain, chains)
     assert abs(stats.autocorrelation_function(m2, axis=0)[1].mean()) < 0.2
 
 
 def test_bad_input():
-    good = sampling.random_spins((2, 4, 4), seed=0)
+    good = ising.random_spins((2, 4, 4), seed=0)
     with pytest.raises(ValueError, match="even lattice sides"):
-        sampling.checkerboard_metropolis(sampling.random_spins((2, 5, 5), seed=0), 0.3)
+        ising.checkerboard_metropolis(ising.random_spins((2, 5, 5), seed=0), 0.3)
     with pytest.raises(TypeError, match="int8"):
-        sampling.checkerboard_metropolis(good.to(torch.float32), 0.3)
+        ising.checkerboard_metropolis(good.to(torch.float32), 0.3)
     with pytest.raises(TypeError, match="int8"):
-        sampling.swendsen_wang(np.ones((2, 4, 4)), 0.3)
+        ising.swendsen_wang(np.ones((2, 4, 4)), 0.3)
     with pytest.raises(ValueError, match="only \\+1 and -1"):
-        sampling.checkerboard_metropolis(torch.zeros((1, 4, 4), dtype=torch.int8), 0.3)
+        ising.checkerboard_metropolis(torch.zeros((1, 4, 4), dtype=torch.int8), 0.3)
     with pytest.raises(ValueError, match="K must be finite"):
-        sampling.checkerboard_metropolis(good, np.nan)
+        ising.checkerboard_metropolis(good, np.nan)
     with pytest.raises(ValueError, match="h must be finite"):
-        sampling.swendsen_wang(good.numpy(), 0.3, np.inf)
+        ising.swendsen_wang(good.numpy(), 0.3, np.inf)
     with pytest.raises(ValueError, match="n_sweeps must be >= 0"):
-        sampling.checkerboard_metropolis(good, 0.3, 0.0, -1)
+        ising.checkerboard_metropolis(good, 0.3, 0.0, -1)
     with pytest.raises(TypeError, match="n_sweeps must be an int"):
-        sampling.swendsen_wang(good.numpy(), 0.3, 0.0, 2.5)
+        ising.swendsen_wang(good.numpy(), 0.3, 0.0, 2.5)
     with pytest.raises(ValueError, match="does not broadcast"):
-        sampling.checkerboard_metropolis(good, np.array([0.1, 0.2, 0.3]))
+        ising.checkerboard_metropolis(good, np.array([0.1, 0.2, 0.3]))
     with pytest.raises(ValueError, match="rule"):
-        sampling.checkerboard_metropolis(good, 0.3, rule="glauber")
+        ising.checkerboard_metropolis(good, 0.3, rule="glauber")
     with pytest.raises(ValueError, match="shape"):
-        sampling.swendsen_wang(np.ones(4, np.int8), 0.3)
+        ising.swendsen_wang(np.ones(4, np.int8), 0.3)
     with pytest.raises(ValueError, match="L must be >= 1"):
-        sampling.sample_configurations(0, 0.3, 10)
+        ising.sample_configurations(0, 0.3, 10)
     with pytest.raises(ValueError, match="n_samples must be >= 1"):
-        sampling.sample_configurations(4, 0.3, 0)
+        ising.sample_configurations(4, 0.3, 0)
     with pytest.raises(ValueError, match="even L"):
-        sampling.sample_configurations(5, 0.3, 10, method="metropolis")
+        ising.sample_configurations(5, 0.3, 10, method="metropolis")
     with pytest.raises(ValueError, match="method"):
-        sampling.sample_configurations(4, 0.3, 10, method="wolff")
+        ising.sample_configurations(4, 0.3, 10, method="wolff")
     with pytest.raises(ValueError, match="K must be finite"):
-        sampling.sample_configurations(4, [0.3, np.nan], 10)
+        ising.sample_configurations(4, [0.3, np.nan], 10)
     with pytest.raises(TypeError, match="seed"):
-        sampling.swendsen_wang(good.numpy(), 0.3, seed="abc")
+        ising.swendsen_wang(good.numpy(), 0.3, seed="abc")
     with pytest.raises(ValueError, match="p_up"):
-        sampling.random_spins((2, 2), p_up=1.5)
+        ising.random_spins((2, 2), p_up=1.5)
 
 
 def test_measure_thermodynamics_vs_kaufman():
     K = np.array([0.3, 0.5])
     for method, kw in [("metropolis", dict(n_sweeps=600, n_equilibrate=200)),
                        ("cluster", dict(n_sweeps=150, n_equilibrate=30))]:
-        r = sampling.measure_thermodynamics(6, K, method=method, n_chains=16, seed=8, **kw)
+        r = ising.measure_thermodynamics(6, K, method=method, n_chains=16, seed=8, **kw)
         assert r.energy.shape == r.specific_heat_err.shape == r.tau_m2.shape == (2,)
         assert r.n_samples == 16 * kw["n_sweeps"]
         z_u = (r.energy - ising.kaufman_internal_energy(6, 6, K)) / r.energy_err
@@ -227,17 +227,17 @@ def test_measure_thermodynamics_vs_kaufman():
         assert np.all(r.abs_magnetization > 0) and np.all(r.abs_magnetization <= 1)
         assert r.abs_magnetization[1] > r.abs_magnetization[0]
     with pytest.raises(ValueError, match="n_chains must be >= 2"):
-        sampling.measure_thermodynamics(4, 0.3, n_chains=1)
+        ising.measure_thermodynamics(4, 0.3, n_chains=1)
     with pytest.raises(ValueError, match="method"):
-        sampling.measure_thermodynamics(4, 0.3, method="wolff")
+        ising.measure_thermodynamics(4, 0.3, method="wolff")
 
 
 def test_random_spins():
-    a = sampling.random_spins((1000, 4), seed=3, p_up=0.8)
+    a = ising.random_spins((1000, 4), seed=3, p_up=0.8)
     assert a.dtype == torch.int8 and abs(float((a == 1).float().mean()) - 0.8) < 0.03
-    b = sampling.random_spins((3, 4), seed=np.random.default_rng(1), backend="numpy")
+    b = ising.random_spins((3, 4), seed=np.random.default_rng(1), backend="numpy")
     assert b.dtype == np.int8 and set(np.unique(b)) <= {-1, 1}
-    assert np.array_equal(sampling.random_spins((3, 4), seed=5, backend="numpy"),
-                          sampling.random_spins((3, 4), seed=5, backend="numpy"))
+    assert np.array_equal(ising.random_spins((3, 4), seed=5, backend="numpy"),
+                          ising.random_spins((3, 4), seed=5, backend="numpy"))
     with pytest.raises(ValueError, match="backend"):
-        sampling.random_spins((2, 2), backend="jax")
+        ising.random_spins((2, 2), backend="jax")

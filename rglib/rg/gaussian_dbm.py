@@ -1,34 +1,34 @@
-"""The three-layer Gaussian deep Boltzmann machine: exact marginalization, induced couplings, sampling.
+r"""The three-layer Gaussian deep Boltzmann machine: exact marginalization, induced couplings, sampling.
 
 Model and conventions
 ---------------------
-Visible Bernoulli units :math:`x\\in\\{\\pm1\\}^n`, real Gaussian hidden layers :math:`y\\in\\mathbb R^m` and
-:math:`z\\in\\mathbb R^p`, energy
+Visible Bernoulli units :math:`x\in\{\pm1\}^n`, real Gaussian hidden layers :math:`y\in\mathbb R^m` and
+:math:`z\in\mathbb R^p`, energy
 
-.. math:: H(x,y,z) = -a^\\top x + \\tfrac12 y^\\top y + \\tfrac12 z^\\top z - x^\\top A y - y^\\top B z ,
+.. math:: H(x,y,z) = -a^\top x + \tfrac12 y^\top y + \tfrac12 z^\top z - x^\top A y - y^\top B z ,
 
 with ``a`` of shape ``(n,)``, ``A`` of shape ``(n, m)`` and ``B`` of shape ``(m, p)``. The measure is the
-counting measure on ``x`` times Lebesgue measure :math:`d^m y\\, d^p z`, and
-:math:`p(x,y,z) = e^{-\\beta H(x,y,z)}/Z` with
+counting measure on ``x`` times Lebesgue measure :math:`d^m y\, d^p z`, and
+:math:`p(x,y,z) = e^{-\beta H(x,y,z)}/Z` with
 
-.. math:: Z = \\sum_{x}\\int d^m y\\, d^p z\\; e^{-\\beta H(x,y,z)} .
+.. math:: Z = \sum_{x}\int d^m y\, d^p z\; e^{-\beta H(x,y,z)} .
 
 The marginal Hamiltonians are *defined* with the same ``Z`` (so no normalisation is lost):
-:math:`e^{-\\beta H(x,y)} = \\int d^p z\\, e^{-\\beta H(x,y,z)}` and
-:math:`e^{-\\beta H(x)} = \\int d^m y\\, e^{-\\beta H(x,y)}`. Integrating out ``z`` and then ``y`` gives
+:math:`e^{-\beta H(x,y)} = \int d^p z\, e^{-\beta H(x,y,z)}` and
+:math:`e^{-\beta H(x)} = \int d^m y\, e^{-\beta H(x,y)}`. Integrating out ``z`` and then ``y`` gives
 
 .. math::
-   H(x,y) &= f - a^\\top x + \\tfrac12 y^\\top(1-B')y - x^\\top A y, &
-   f &= \\frac{p}{2\\beta}\\ln\\frac{\\beta}{2\\pi}, & B' &= BB^\\top,\\\\
-   H(x) &= g - a^\\top x - \\tfrac12 x^\\top A' x, &
-   g &= \\frac{1}{2\\beta}\\Big[(m+p)\\ln\\frac{\\beta}{2\\pi} + \\ln\\det(1-B')\\Big], &
-   A' &= A(1-B')^{-1}A^\\top .
+   H(x,y) &= f - a^\top x + \tfrac12 y^\top(1-B')y - x^\top A y, &
+   f &= \frac{p}{2\beta}\ln\frac{\beta}{2\pi}, & B' &= BB^\top,\\
+   H(x) &= g - a^\top x - \tfrac12 x^\top A' x, &
+   g &= \frac{1}{2\beta}\Big[(m+p)\ln\frac{\beta}{2\pi} + \ln\det(1-B')\Big], &
+   A' &= A(1-B')^{-1}A^\top .
 
-Existence: the integral over ``z`` always exists; the one over ``y`` exists iff :math:`1-BB^\\top` is
-positive definite, i.e. iff the spectral norm :math:`\\|B\\|_2<1`. By the Schur complement this is the same
-as positive-definiteness of the whole quadratic form :math:`\\tfrac12(y^\\top y+z^\\top z)-y^\\top Bz` in
+Existence: the integral over ``z`` always exists; the one over ``y`` exists iff :math:`1-BB^\top` is
+positive definite, i.e. iff the spectral norm :math:`\|B\|_2<1`. By the Schur complement this is the same
+as positive-definiteness of the whole quadratic form :math:`\tfrac12(y^\top y+z^\top z)-y^\top Bz` in
 :math:`(y,z)`, which is what the joint integral needs (the ``x``-dependent term is linear in ``y``). Every
-function here checks :math:`\\|B\\|_2<1` and raises ``ValueError`` otherwise.
+function here checks :math:`\|B\|_2<1` and raises ``ValueError`` otherwise.
 """
 from __future__ import annotations
 
@@ -38,8 +38,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import logsumexp
 
-from ._checks import numpy_generator
-from .ising import all_spin_configurations
+from .._checks import numpy_generator
+from ..ising.enumeration import all_spin_configurations
 
 __all__ = [
     "MAX_VISIBLE_UNITS",
@@ -105,7 +105,7 @@ def _check_B(B: ArrayLike) -> NDArray[np.float64]:
 
 
 def check_dbm_parameters(a: ArrayLike, A: ArrayLike, B: ArrayLike, beta: float = 1.0):
-    """Validate the DBM parameters and return them as float64 arrays.
+    r"""Validate the DBM parameters and return them as float64 arrays.
 
     Parameters
     ----------
@@ -114,7 +114,7 @@ def check_dbm_parameters(a: ArrayLike, A: ArrayLike, B: ArrayLike, beta: float =
     A : array_like, shape ``(n, m)``
         Visible-to-first-hidden couplings.
     B : array_like, shape ``(m, p)``
-        First-to-second-hidden couplings; must satisfy :math:`\\|B\\|_2 < 1`.
+        First-to-second-hidden couplings; must satisfy :math:`\|B\|_2 < 1`.
     beta : float
         Inverse temperature, finite and ``> 0``.
 
@@ -129,7 +129,7 @@ def check_dbm_parameters(a: ArrayLike, A: ArrayLike, B: ArrayLike, beta: float =
     TypeError
         Non-numeric input.
     ValueError
-        Wrong number of dimensions, mismatched shapes, NaN/inf, ``beta <= 0`` or :math:`\\|B\\|_2 \\ge 1`
+        Wrong number of dimensions, mismatched shapes, NaN/inf, ``beta <= 0`` or :math:`\|B\|_2 \ge 1`
         (the Gaussian integral over ``y`` diverges).
     """
     a = _real_array(a, "a", 1)
@@ -147,11 +147,11 @@ def check_dbm_parameters(a: ArrayLike, A: ArrayLike, B: ArrayLike, beta: float =
 # closed forms
 # ---------------------------------------------------------------------------------------------
 def renormalized_couplings(A: ArrayLike, B: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Induced couplings :math:`B' = BB^\\top` (``m x m``) and :math:`A' = A(1-B')^{-1}A^\\top` (``n x n``).
+    r"""Induced couplings :math:`B' = BB^\top` (``m x m``) and :math:`A' = A(1-B')^{-1}A^\top` (``n x n``).
 
     :math:`B'` renormalizes the ``y``-``y`` quadratic form after ``z`` is integrated out,
-    :math:`\\tfrac12 y^\\top y \\to \\tfrac12 y^\\top (1-B') y`; :math:`A'` is the induced ``x``-``x`` coupling
-    after ``y`` is integrated out, entering as :math:`-\\tfrac12 x^\\top A' x` in :math:`H(x)` (a
+    :math:`\tfrac12 y^\top y \to \tfrac12 y^\top (1-B') y`; :math:`A'` is the induced ``x``-``x`` coupling
+    after ``y`` is integrated out, entering as :math:`-\tfrac12 x^\top A' x` in :math:`H(x)` (a
     ferromagnetic-like attraction for positive entries). Its diagonal only shifts the constant, since
     :math:`x_i^2 = 1`.
     """
@@ -166,16 +166,16 @@ def renormalized_couplings(A: ArrayLike, B: ArrayLike) -> tuple[NDArray[np.float
 
 
 def marginalization_constants(B: ArrayLike, beta: float = 1.0) -> tuple[float, float]:
-    """The constants ``f`` of :math:`H(x,y)` and ``g`` of :math:`H(x)`.
+    r"""The constants ``f`` of :math:`H(x,y)` and ``g`` of :math:`H(x)`.
 
     .. math::
-       f = \\frac{p}{2\\beta}\\ln\\frac{\\beta}{2\\pi},\\qquad
-       g = f + \\frac{1}{2\\beta}\\ln\\frac{\\beta^m\\det(1-BB^\\top)}{(2\\pi)^m}
-         = \\frac{1}{2\\beta}\\ln\\frac{\\beta^{m+p}\\det(1-BB^\\top)}{(2\\pi)^{m+p}} .
+       f = \frac{p}{2\beta}\ln\frac{\beta}{2\pi},\qquad
+       g = f + \frac{1}{2\beta}\ln\frac{\beta^m\det(1-BB^\top)}{(2\pi)^m}
+         = \frac{1}{2\beta}\ln\frac{\beta^{m+p}\det(1-BB^\top)}{(2\pi)^{m+p}} .
 
     Parameters
     ----------
-    B : array_like, shape ``(m, p)``, :math:`\\|B\\|_2<1`
+    B : array_like, shape ``(m, p)``, :math:`\|B\|_2<1`
     beta : float > 0
     """
     B = _check_B(B)
@@ -188,8 +188,8 @@ def marginalization_constants(B: ArrayLike, beta: float = 1.0) -> tuple[float, f
 
 
 def gaussian_log_integral(M: ArrayLike, J: ArrayLike) -> NDArray[np.float64] | float:
-    """:math:`\\ln\\int d^k u\\, \\exp(-\\tfrac12 u^\\top M u + J^\\top u)
-    = \\tfrac k2\\ln 2\\pi - \\tfrac12\\ln\\det M + \\tfrac12 J^\\top M^{-1}J`.
+    r""":math:`\ln\int d^k u\, \exp(-\tfrac12 u^\top M u + J^\top u)
+    = \tfrac k2\ln 2\pi - \tfrac12\ln\det M + \tfrac12 J^\top M^{-1}J`.
 
     Parameters
     ----------
@@ -219,18 +219,18 @@ def gaussian_log_integral(M: ArrayLike, J: ArrayLike) -> NDArray[np.float64] | f
 
 
 def gaussian_log_mgf(t: ArrayLike, cov: ArrayLike, mean: ArrayLike | None = None):
-    """Cumulant generating function of a Gaussian, :math:`K(t)=\\ln\\langle e^{t^\\top u}\\rangle
-    = t^\\top\\mu + \\tfrac12 t^\\top\\Sigma t`.
+    r"""Cumulant generating function of a Gaussian, :math:`K(t)=\ln\langle e^{t^\top u}\rangle
+    = t^\top\mu + \tfrac12 t^\top\Sigma t`.
 
-    Only the first two cumulants are non-zero: :math:`\\kappa_1=\\mu`, :math:`\\kappa_2=\\Sigma`.
+    Only the first two cumulants are non-zero: :math:`\kappa_1=\mu`, :math:`\kappa_2=\Sigma`.
 
     Parameters
     ----------
     t : array_like, shape ``(..., k)``
     cov : array_like, shape ``(k, k)``
-        Covariance :math:`\\Sigma` (symmetric positive semi-definite).
+        Covariance :math:`\Sigma` (symmetric positive semi-definite).
     mean : array_like, shape ``(k,)``, optional
-        Mean :math:`\\mu` (default 0).
+        Mean :math:`\mu` (default 0).
     """
     cov = _real_array(cov, "cov", 2)
     if cov.shape[0] != cov.shape[1] or not np.allclose(cov, cov.T, rtol=1e-12, atol=1e-12):
@@ -275,7 +275,7 @@ def _hidden(v: ArrayLike, k: int, name: str) -> NDArray[np.float64]:
 
 
 def energy_xyz(x: ArrayLike, y: ArrayLike, z: ArrayLike, a: ArrayLike, A: ArrayLike, B: ArrayLike):
-    """Joint energy :math:`H(x,y,z) = -a^\\top x + \\tfrac12(y^\\top y+z^\\top z) - x^\\top Ay - y^\\top Bz`.
+    r"""Joint energy :math:`H(x,y,z) = -a^\top x + \tfrac12(y^\top y+z^\top z) - x^\top Ay - y^\top Bz`.
 
     ``x``, ``y``, ``z`` have shapes ``(..., n)``, ``(..., m)``, ``(..., p)`` and broadcast together.
     """
@@ -293,9 +293,9 @@ def energy_xyz(x: ArrayLike, y: ArrayLike, z: ArrayLike, a: ArrayLike, A: ArrayL
 
 
 def energy_xy(x: ArrayLike, y: ArrayLike, a: ArrayLike, A: ArrayLike, B: ArrayLike, beta: float = 1.0):
-    """Energy after integrating out ``z``: :math:`H(x,y) = f - a^\\top x + \\tfrac12 y^\\top(1-BB^\\top)y - x^\\top A y`.
+    r"""Energy after integrating out ``z``: :math:`H(x,y) = f - a^\top x + \tfrac12 y^\top(1-BB^\top)y - x^\top A y`.
 
-    Defined by :math:`e^{-\\beta H(x,y)} = \\int d^p z\\, e^{-\\beta H(x,y,z)}`, constant ``f`` included
+    Defined by :math:`e^{-\beta H(x,y)} = \int d^p z\, e^{-\beta H(x,y,z)}`, constant ``f`` included
     (:func:`marginalization_constants`).
     """
     a, A, B, beta = check_dbm_parameters(a, A, B, beta)
@@ -307,10 +307,10 @@ def energy_xy(x: ArrayLike, y: ArrayLike, a: ArrayLike, A: ArrayLike, B: ArrayLi
 
 
 def energy_x(x: ArrayLike, a: ArrayLike, A: ArrayLike, B: ArrayLike, beta: float = 1.0):
-    """Energy of the visible layer: :math:`H(x) = g - a^\\top x - \\tfrac12 x^\\top A' x`, :math:`A'=A(1-BB^\\top)^{-1}A^\\top`.
+    r"""Energy of the visible layer: :math:`H(x) = g - a^\top x - \tfrac12 x^\top A' x`, :math:`A'=A(1-BB^\top)^{-1}A^\top`.
 
-    Defined by :math:`e^{-\\beta H(x)} = \\int d^m y\\, d^p z\\, e^{-\\beta H(x,y,z)}`, constant ``g``
-    included, so :math:`\\sum_x e^{-\\beta H(x)} = Z` of the full machine.
+    Defined by :math:`e^{-\beta H(x)} = \int d^m y\, d^p z\, e^{-\beta H(x,y,z)}`, constant ``g``
+    included, so :math:`\sum_x e^{-\beta H(x)} = Z` of the full machine.
     """
     a, A, B, beta = check_dbm_parameters(a, A, B, beta)
     x = _visible(x, a.shape[0])
@@ -325,7 +325,7 @@ def _check_enumerable(n: int) -> None:
 
 
 def log_partition(a: ArrayLike, A: ArrayLike, B: ArrayLike, beta: float = 1.0) -> float:
-    """Exact :math:`\\ln Z = \\ln\\sum_x e^{-\\beta H(x)}` of the whole machine (enumeration of ``x``)."""
+    r"""Exact :math:`\ln Z = \ln\sum_x e^{-\beta H(x)}` of the whole machine (enumeration of ``x``)."""
     a, A, B, beta = check_dbm_parameters(a, A, B, beta)
     _check_enumerable(a.shape[0])
     x = all_spin_configurations(a.shape[0])
@@ -333,7 +333,7 @@ def log_partition(a: ArrayLike, A: ArrayLike, B: ArrayLike, beta: float = 1.0) -
 
 
 def visible_log_probabilities(a: ArrayLike, A: ArrayLike, B: ArrayLike, beta: float = 1.0):
-    """All visible configurations and their exact log-probabilities :math:`\\ln p(x)`.
+    r"""All visible configurations and their exact log-probabilities :math:`\ln p(x)`.
 
     Returns
     -------
@@ -349,7 +349,7 @@ def visible_log_probabilities(a: ArrayLike, A: ArrayLike, B: ArrayLike, beta: fl
 
 
 def exact_visible_moments(a: ArrayLike, A: ArrayLike, B: ArrayLike, beta: float = 1.0):
-    """Exact :math:`\\langle x_i\\rangle` (shape ``(n,)``) and :math:`\\langle x_i x_j\\rangle` (``(n, n)``) under p(x)."""
+    r"""Exact :math:`\langle x_i\rangle` (shape ``(n,)``) and :math:`\langle x_i x_j\rangle` (``(n, n)``) under p(x)."""
     x, log_p = visible_log_probabilities(a, A, B, beta)
     p = np.exp(log_p)
     xf = x.astype(np.float64)
@@ -381,7 +381,7 @@ def quadrature_energy_xy(
     x: ArrayLike, y: ArrayLike, a: ArrayLike, A: ArrayLike, B: ArrayLike, beta: float = 1.0,
     *, n_grid: int = 101, half_width: float = 14.0,
 ):
-    """:math:`-\\frac1\\beta\\ln\\int d^p z\\, e^{-\\beta H(x,y,z)}` by the trapezoidal rule on a grid.
+    r""":math:`-\frac1\beta\ln\int d^p z\, e^{-\beta H(x,y,z)}` by the trapezoidal rule on a grid.
 
     Brute force, independent of the closed form :func:`energy_xy`: a tensor grid of ``n_grid**p`` points on
     :math:`[-w, w]^p` (``w = half_width``). The integrand is smooth and Gaussian-decaying, so the rule
@@ -405,7 +405,7 @@ def quadrature_energy_x(
     x: ArrayLike, a: ArrayLike, A: ArrayLike, B: ArrayLike, beta: float = 1.0,
     *, n_grid: int = 81, half_width: float = 20.0,
 ):
-    """:math:`-\\frac1\\beta\\ln\\int d^m y\\,d^p z\\, e^{-\\beta H(x,y,z)}` by the trapezoidal rule on a grid.
+    r""":math:`-\frac1\beta\ln\int d^m y\,d^p z\, e^{-\beta H(x,y,z)}` by the trapezoidal rule on a grid.
 
     Brute force over the joint ``(y, z)`` grid of ``n_grid**(m+p)`` points (keep ``m + p`` tiny), independent
     of the closed form :func:`energy_x`. ``x`` of shape ``(n,)`` or ``(B, n)``.
@@ -428,14 +428,14 @@ def quadrature_energy_x(
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DBMGibbsTrace:
-    """Chain-averaged visible observables, one entry per recorded sweep.
+    r"""Chain-averaged visible observables, one entry per recorded sweep.
 
     Attributes
     ----------
     x_mean : ndarray, shape ``(n_sweeps, n)``
-        :math:`\\frac1C\\sum_c x_i^{(c)}(t)` over the ``C`` chains at sweep ``t``.
+        :math:`\frac1C\sum_c x_i^{(c)}(t)` over the ``C`` chains at sweep ``t``.
     xx_mean : ndarray, shape ``(n_sweeps, n, n)``
-        :math:`\\frac1C\\sum_c x_i^{(c)}(t)\\,x_j^{(c)}(t)`.
+        :math:`\frac1C\sum_c x_i^{(c)}(t)\,x_j^{(c)}(t)`.
     level : str
         ``'xyz'`` (joint machine) or ``'xy'`` (after integrating out ``z``).
     n_chains : int
@@ -458,15 +458,15 @@ def gibbs_sample_dbm(
     level: str = "xyz", n_chains: int = 256, n_sweeps: int = 2000, n_burn: int = 200,
     seed: int | np.random.Generator | None = None, progress: bool = False,
 ) -> DBMGibbsTrace:
-    """Block Gibbs sampler of :math:`p(x,y,z)` (``level='xyz'``) or of :math:`p(x,y)` (``level='xy'``).
+    r"""Block Gibbs sampler of :math:`p(x,y,z)` (``level='xyz'``) or of :math:`p(x,y)` (``level='xy'``).
 
     Vectorized over ``n_chains`` independent chains. Conditionals (all exact):
 
-    * :math:`p(x_i=+1\\mid y) = \\sigma\\bigl(2\\beta(a + Ay)_i\\bigr)` (independent over ``i``);
-    * ``level='xyz'``: :math:`z\\mid y \\sim \\mathcal N(B^\\top y, \\beta^{-1}1)` and
-      :math:`y\\mid x,z \\sim \\mathcal N(A^\\top x + Bz, \\beta^{-1}1)`; one sweep updates ``(x, z)`` given
+    * :math:`p(x_i=+1\mid y) = \sigma\bigl(2\beta(a + Ay)_i\bigr)` (independent over ``i``);
+    * ``level='xyz'``: :math:`z\mid y \sim \mathcal N(B^\top y, \beta^{-1}1)` and
+      :math:`y\mid x,z \sim \mathcal N(A^\top x + Bz, \beta^{-1}1)`; one sweep updates ``(x, z)`` given
       ``y`` (they are conditionally independent) and then ``y``;
-    * ``level='xy'``: :math:`y\\mid x \\sim \\mathcal N\\bigl((1-B')^{-1}A^\\top x, \\beta^{-1}(1-B')^{-1}\\bigr)`,
+    * ``level='xy'``: :math:`y\mid x \sim \mathcal N\bigl((1-B')^{-1}A^\top x, \beta^{-1}(1-B')^{-1}\bigr)`,
       i.e. the sampler only knows the renormalized Hamiltonian :math:`H(x,y)`.
 
     Parameters

@@ -1,19 +1,19 @@
-"""Random fully connected networks with Gaussian initialisation, and layer-by-layer kernel measurements.
+r"""Random fully connected networks with Gaussian initialisation, and layer-by-layer kernel measurements.
 
 :class:`GaussianMLP` is the network of Poole et al. (2016), Schoenholz et al. (2017), Erdmenger et al. (2022) and
 Thurn et al. (2024): ``L`` linear layers with widths ``widths = [N_0, N_1, ..., N_L]``,
 
 .. math::
-    h^l = W^l a^{l-1} + b^l,\\quad a^l = \\phi(h^l),\\quad a^0 = x,\\qquad
-    W^l_{ij}\\sim\\mathcal N(0, \\sigma_w^2/N_{l-1}),\\quad b^l_i\\sim\\mathcal N(0,\\sigma_b^2),
+    h^l = W^l a^{l-1} + b^l,\quad a^l = \phi(h^l),\quad a^0 = x,\qquad
+    W^l_{ij}\sim\mathcal N(0, \sigma_w^2/N_{l-1}),\quad b^l_i\sim\mathcal N(0,\sigma_b^2),
 
 with the activation after every linear layer, the last one included (as in the papers' code), unless
 ``final_activation=False``. It is an ordinary ``torch.nn.Module`` (trainable parameters, ``.to(device)``), with
 a reproducible initialisation from a seed or a ``torch.Generator``. ``forward(x, return_preactivations=True)``
-also returns the pre-activations :math:`h^1,\\dots,h^L`.
+also returns the pre-activations :math:`h^1,\dots,h^L`.
 
 :func:`empirical_kernels` and :func:`sample_preactivation_kernels` measure the finite-width analogue of the
-mean-field kernel :math:`q^l_{ab} = \\frac{1}{N_l}\\sum_i h^l_i(x_a) h^l_i(x_b)` that
+mean-field kernel :math:`q^l_{ab} = \frac{1}{N_l}\sum_i h^l_i(x_a) h^l_i(x_b)` that
 :func:`rglib.meanfield.kernel_trajectory` predicts.
 """
 from __future__ import annotations
@@ -78,20 +78,20 @@ def _make_generator(seed, generator) -> torch.Generator:
 
 
 class GaussianMLP(nn.Module):
-    """Fully connected network with :math:`W\\sim\\mathcal N(0,\\sigma_w^2/\\text{fan-in})`, :math:`b\\sim\\mathcal N(0,\\sigma_b^2)`.
+    r"""Fully connected network with :math:`W\sim\mathcal N(0,\sigma_w^2/\text{fan-in})`, :math:`b\sim\mathcal N(0,\sigma_b^2)`.
 
     Parameters
     ----------
     widths : sequence of int
         ``[N_0, N_1, ..., N_L]``: input width, then the width of each of the ``L`` layers.
     sigma_w2 : float
-        Weight variance :math:`\\sigma_w^2 > 0` (each weight has variance ``sigma_w2 / fan_in``).
+        Weight variance :math:`\sigma_w^2 > 0` (each weight has variance ``sigma_w2 / fan_in``).
     sigma_b2 : float
-        Bias variance :math:`\\sigma_b^2 \\ge 0` (``0`` gives zero biases).
+        Bias variance :math:`\sigma_b^2 \ge 0` (``0`` gives zero biases).
     activation : {'tanh', 'relu', 'linear'}
-        Non-linearity :math:`\\phi` applied after each linear layer.
+        Non-linearity :math:`\phi` applied after each linear layer.
     final_activation : bool
-        Apply :math:`\\phi` after the last layer too (default ``True``, as in the papers' code).
+        Apply :math:`\phi` after the last layer too (default ``True``, as in the papers' code).
     seed : int, optional
         Seed of a CPU ``torch.Generator`` used for the initialisation; the same seed gives the same network on
         every device.
@@ -192,7 +192,7 @@ class GaussianMLP(nn.Module):
 
 
 def empirical_kernels(preactivations: Sequence[torch.Tensor]) -> torch.Tensor:
-    """Finite-width kernels :math:`\\hat q^l_{ab} = \\frac1{N_l}\\sum_{i=1}^{N_l} h^l_i(x_a)h^l_i(x_b)`.
+    r"""Finite-width kernels :math:`\hat q^l_{ab} = \frac1{N_l}\sum_{i=1}^{N_l} h^l_i(x_a)h^l_i(x_b)`.
 
     Parameters
     ----------

@@ -1,20 +1,20 @@
-"""Exact block-spin RG on small systems: renormalized Hamiltonian, cumulant expansion, Walsh couplings, RSMI.
+r"""Exact block-spin RG on small systems: renormalized Hamiltonian, cumulant expansion, Walsh couplings, RSMI.
 
 Conventions
 -----------
-* Reduced Hamiltonians: :math:`p(x) = e^{\\mathcal K(x)}/Z` (``K = beta J``, ``h = beta H``), so a
-  ferromagnetic ring has :math:`\\mathcal K(x) = K\\sum_i x_i x_{i+1} + h\\sum_i x_i`.
+* Reduced Hamiltonians: :math:`p(x) = e^{\mathcal K(x)}/Z` (``K = beta J``, ``h = beta H``), so a
+  ferromagnetic ring has :math:`\mathcal K(x) = K\sum_i x_i x_{i+1} + h\sum_i x_i`.
 * A function of ``n`` spins is a float64 array of length ``2**n`` in the enumeration order of
   :func:`rglib.ising.all_spin_configurations` (state 0 is all ``+1``; spin ``k`` is bit ``n-1-k`` of the
   index, bit 0 meaning ``+1``). Reshaped to ``(2,) * n`` its axis ``k`` is spin ``k``.
 * Blocks are ``b`` consecutive sites, block ``j`` = sites ``b j, ..., b j + b - 1``; there is one coarse spin
-  :math:`\\chi'_j = \\pm1` per block. A *block rule* is a table ``T`` of shape ``(2**b, 2)`` with
-  ``T[s, c] = P(chi'_j | block state s)``, ``c = 0`` for :math:`\\chi'_j=+1`; the full rule factorizes,
-  :math:`P(\\chi'\\mid x) = \\prod_j T[s_j(x), c_j(\\chi')]`.
-* The renormalized Hamiltonian is defined by :math:`e^{\\mathcal K'(\\chi')} = \\sum_x P(\\chi'\\mid x)\\,
-  e^{\\mathcal K(x)}`; since :math:`\\sum_{\\chi'}P(\\chi'\\mid x)=1` the partition function is unchanged.
-* Walsh (Fourier) couplings over ``n`` coarse spins: :math:`\\mathcal K'(\\chi') = \\sum_S J_S\\prod_{k\\in S}
-  \\chi'_k`, the subset ``S`` encoded as a bit mask with the same bit convention as configurations.
+  :math:`\chi'_j = \pm1` per block. A *block rule* is a table ``T`` of shape ``(2**b, 2)`` with
+  ``T[s, c] = P(chi'_j | block state s)``, ``c = 0`` for :math:`\chi'_j=+1`; the full rule factorizes,
+  :math:`P(\chi'\mid x) = \prod_j T[s_j(x), c_j(\chi')]`.
+* The renormalized Hamiltonian is defined by :math:`e^{\mathcal K'(\chi')} = \sum_x P(\chi'\mid x)\,
+  e^{\mathcal K(x)}`; since :math:`\sum_{\chi'}P(\chi'\mid x)=1` the partition function is unchanged.
+* Walsh (Fourier) couplings over ``n`` coarse spins: :math:`\mathcal K'(\chi') = \sum_S J_S\prod_{k\in S}
+  \chi'_k`, the subset ``S`` encoded as a bit mask with the same bit convention as configurations.
 """
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import logsumexp
 
-from ._checks import check_int as _int
-from .entropy import mutual_information
-from .ising import all_spin_configurations
+from .._checks import check_int as _int
+from ..entropy import mutual_information
+from ..ising.enumeration import all_spin_configurations, ring_bond_sums, magnetizations
 
 __all__ = [
     "MAX_SPINS",
@@ -41,9 +41,6 @@ __all__ = [
     "log_mgf_taylor_coefficients",
     "cumulants_from_distribution",
     "log_mgf_convergence_radius",
-    "walsh_coefficients",
-    "walsh_synthesis",
-    "subset_orders",
     "ring_subset_ranges",
     "coupling_weight_by_range",
     "block_environment_mutual_information",
@@ -110,14 +107,14 @@ def _check_rule(rule: ArrayLike) -> tuple[NDArray[np.float64], int]:
 # block rules
 # ---------------------------------------------------------------------------------------------
 def tanh_block_rule(lam: ArrayLike) -> NDArray[np.float64]:
-    """Stochastic block rule :math:`P(\\chi'\\mid v) = \\tfrac12\\bigl(1 + \\chi'\\tanh(\\lambda\\cdot v)\\bigr)`.
+    r"""Stochastic block rule :math:`P(\chi'\mid v) = \tfrac12\bigl(1 + \chi'\tanh(\lambda\cdot v)\bigr)`.
 
-    The rule of Lenggenhager et al.'s RBM ansatz, :math:`P(\\chi'\\mid v)\\propto e^{\\chi'\\lambda\\cdot v}`.
+    The rule of Lenggenhager et al.'s RBM ansatz, :math:`P(\chi'\mid v)\propto e^{\chi'\lambda\cdot v}`.
 
     Parameters
     ----------
     lam : array_like, shape ``(b,)``
-        Finite weights :math:`\\lambda` of the ``b`` block spins, ``1 <= b <= 12``.
+        Finite weights :math:`\lambda` of the ``b`` block spins, ``1 <= b <= 12``.
 
     Returns
     -------
@@ -134,7 +131,7 @@ def tanh_block_rule(lam: ArrayLike) -> NDArray[np.float64]:
 
 
 def decimation_block_rule(block_size: int, keep: int = 0) -> NDArray[np.float64]:
-    """Deterministic decimation: :math:`\\chi'_j = v_{\\mathrm{keep}}` (the limit ``lam[keep] -> inf``)."""
+    r"""Deterministic decimation: :math:`\chi'_j = v_{\mathrm{keep}}` (the limit ``lam[keep] -> inf``)."""
     b = _int(block_size, "block_size", 1, 12)
     k = _int(keep, "keep", 0, b - 1)
     v = all_spin_configurations(b)
@@ -142,7 +139,7 @@ def decimation_block_rule(block_size: int, keep: int = 0) -> NDArray[np.float64]
 
 
 def majority_block_rule(block_size: int) -> NDArray[np.float64]:
-    """Majority rule :math:`\\chi'_j = \\operatorname{sign}\\sum_k v_k`, ties broken by a fair coin."""
+    r"""Majority rule :math:`\chi'_j = \operatorname{sign}\sum_k v_k`, ties broken by a fair coin."""
     b = _int(block_size, "block_size", 1, 12)
     s = all_spin_configurations(b).sum(axis=1)
     return np.stack([np.where(s > 0, 1.0, np.where(s == 0, 0.5, 0.0)),
@@ -153,19 +150,17 @@ def majority_block_rule(block_size: int) -> NDArray[np.float64]:
 # ring Hamiltonians
 # ---------------------------------------------------------------------------------------------
 def ring_hamiltonian(N: int, K: float, h: float = 0.0) -> NDArray[np.float64]:
-    """:math:`\\mathcal K(x) = K\\sum_{i=0}^{N-1} x_i x_{i+1} + h\\sum_i x_i` (periodic) for all ``2**N`` states."""
+    r""":math:`\mathcal K(x) = K\sum_{i=0}^{N-1} x_i x_{i+1} + h\sum_i x_i` (periodic) for all ``2**N`` states."""
     N = _int(N, "N", 2, MAX_SPINS)
     K = _real(K, "K")
     h = _real(h, "h")
-    x = all_spin_configurations(N)
-    bonds = (x * np.roll(x, -1, axis=1)).sum(axis=1, dtype=np.int64)
-    return K * bonds.astype(np.float64) + h * x.sum(axis=1, dtype=np.int64).astype(np.float64)
+    return K * ring_bond_sums(N, 1).astype(np.float64) + h * magnetizations(N).astype(np.float64)
 
 
 def ring_block_split(N: int, K: float, h: float = 0.0, block_size: int = 2):
-    """Split the ring Hamiltonian into intra-block and inter-block parts, :math:`\\mathcal K = \\mathcal K_0 + \\mathcal K_1`.
+    r"""Split the ring Hamiltonian into intra-block and inter-block parts, :math:`\mathcal K = \mathcal K_0 + \mathcal K_1`.
 
-    :math:`\\mathcal K_0` holds the bonds inside blocks and all field terms; :math:`\\mathcal K_1 = K\\sum_j
+    :math:`\mathcal K_0` holds the bonds inside blocks and all field terms; :math:`\mathcal K_1 = K\sum_j
     x_{bj+b-1}x_{b(j+1)}` the ``N/b`` bonds between neighbouring blocks.
 
     Returns
@@ -206,20 +201,20 @@ def _blocks(n: int, b: int) -> int:
 
 
 def renormalized_hamiltonian(log_weight: ArrayLike, rule: ArrayLike) -> NDArray[np.float64]:
-    """:math:`\\mathcal K'(\\chi') = \\ln\\sum_x P(\\chi'\\mid x)\\,e^{\\mathcal K(x)}` by exact enumeration.
+    r""":math:`\mathcal K'(\chi') = \ln\sum_x P(\chi'\mid x)\,e^{\mathcal K(x)}` by exact enumeration.
 
     Parameters
     ----------
     log_weight : array_like, shape ``(2**N,)``
-        :math:`\\mathcal K(x)` (any normalisation; e.g. :func:`ring_hamiltonian`).
+        :math:`\mathcal K(x)` (any normalisation; e.g. :func:`ring_hamiltonian`).
     rule : array_like, shape ``(2**b, 2)``
         Block rule; ``b`` must divide ``N``.
 
     Returns
     -------
     ndarray, shape ``(2**(N/b),)``
-        :math:`\\mathcal K'(\\chi')` with the normalisation of the input (``-inf`` where the coarse state is
-        impossible). :math:`\\operatorname{logsumexp}\\mathcal K' = \\operatorname{logsumexp}\\mathcal K`.
+        :math:`\mathcal K'(\chi')` with the normalisation of the input (``-inf`` where the coarse state is
+        impossible). :math:`\operatorname{logsumexp}\mathcal K' = \operatorname{logsumexp}\mathcal K`.
     """
     lw, N = _function_of_spins(log_weight, "log_weight")
     T, b = _check_rule(rule)
@@ -232,21 +227,21 @@ def renormalized_hamiltonian(log_weight: ArrayLike, rule: ArrayLike) -> NDArray[
 
 @dataclass(frozen=True)
 class CumulantDecomposition:
-    """The three terms of :math:`\\mathcal K'(\\chi') = \\ln Z_0 + \\ln p_0(\\chi') + \\ln\\langle e^{\\mathcal K_1}\\rangle_{0,\\chi'}`.
+    r"""The three terms of :math:`\mathcal K'(\chi') = \ln Z_0 + \ln p_0(\chi') + \ln\langle e^{\mathcal K_1}\rangle_{0,\chi'}`.
 
     Attributes
     ----------
     ln_Z0 : float
-        :math:`\\ln\\sum_x e^{\\mathcal K_0(x)}`.
+        :math:`\ln\sum_x e^{\mathcal K_0(x)}`.
     ln_p0 : ndarray, shape ``(2**n,)``
-        :math:`\\ln p_0(\\chi')`, :math:`p_0(\\chi') = \\sum_x P(\\chi'\\mid x)e^{\\mathcal K_0(x)}/Z_0`.
+        :math:`\ln p_0(\chi')`, :math:`p_0(\chi') = \sum_x P(\chi'\mid x)e^{\mathcal K_0(x)}/Z_0`.
     ln_mean_exp_K1 : ndarray, shape ``(2**n,)``
-        :math:`\\ln\\langle e^{\\mathcal K_1}\\rangle` under :math:`p_0(x\\mid\\chi') =
-        P(\\chi'\\mid x)e^{\\mathcal K_0(x)}/(Z_0 p_0(\\chi'))`.
+        :math:`\ln\langle e^{\mathcal K_1}\rangle` under :math:`p_0(x\mid\chi') =
+        P(\chi'\mid x)e^{\mathcal K_0(x)}/(Z_0 p_0(\chi'))`.
     k1_values : ndarray, shape ``(V,)``
-        The distinct values of :math:`\\mathcal K_1`, ascending.
+        The distinct values of :math:`\mathcal K_1`, ascending.
     k1_probs : ndarray, shape ``(2**n, V)``
-        Their probabilities under :math:`p_0(x\\mid\\chi')`, one row per coarse state.
+        Their probabilities under :math:`p_0(x\mid\chi')`, one row per coarse state.
     """
 
     ln_Z0: float
@@ -257,20 +252,20 @@ class CumulantDecomposition:
 
     @property
     def total(self) -> NDArray[np.float64]:
-        """The sum of the three terms, i.e. :math:`\\mathcal K'(\\chi')`."""
+        r"""The sum of the three terms, i.e. :math:`\mathcal K'(\chi')`."""
         return self.ln_Z0 + self.ln_p0 + self.ln_mean_exp_K1
 
 
 def cumulant_decomposition(K0: ArrayLike, K1: ArrayLike, rule: ArrayLike, *, decimals: int = 9) -> CumulantDecomposition:
-    """Decompose :math:`\\mathcal K'` into reference part and inter-block correction (Lenggenhager et al.).
+    r"""Decompose :math:`\mathcal K'` into reference part and inter-block correction (Lenggenhager et al.).
 
-    With :math:`\\mathcal K = \\mathcal K_0 + \\mathcal K_1`, where :math:`\\mathcal K_0` is a sum of intra-block
-    terms (so that :math:`p_0` and :math:`p_0(x\\mid\\chi')` factorize over blocks when the rule does),
+    With :math:`\mathcal K = \mathcal K_0 + \mathcal K_1`, where :math:`\mathcal K_0` is a sum of intra-block
+    terms (so that :math:`p_0` and :math:`p_0(x\mid\chi')` factorize over blocks when the rule does),
 
-    .. math:: \\mathcal K'(\\chi') = \\ln Z_0 + \\ln p_0(\\chi') + \\ln\\langle e^{\\mathcal K_1}\\rangle_{0,\\chi'} .
+    .. math:: \mathcal K'(\chi') = \ln Z_0 + \ln p_0(\chi') + \ln\langle e^{\mathcal K_1}\rangle_{0,\chi'} .
 
     Every term is computed by enumeration, independently of :func:`renormalized_hamiltonian`. The exact
-    distribution of :math:`\\mathcal K_1` given :math:`\\chi'` is returned too, for the cumulant series
+    distribution of :math:`\mathcal K_1` given :math:`\chi'` is returned too, for the cumulant series
     (:func:`log_mgf_taylor_coefficients`).
 
     Parameters
@@ -279,7 +274,7 @@ def cumulant_decomposition(K0: ArrayLike, K1: ArrayLike, rule: ArrayLike, *, dec
         Intra- and inter-block parts (e.g. from :func:`ring_block_split`).
     rule : array_like, shape ``(2**b, 2)``
     decimals : int
-        :math:`\\mathcal K_1` values equal after rounding to ``decimals`` are merged.
+        :math:`\mathcal K_1` values equal after rounding to ``decimals`` are merged.
     """
     K0a, N = _function_of_spins(K0, "K0")
     K1a, N1 = _function_of_spins(K1, "K1")
@@ -324,17 +319,17 @@ def _values_probs(values: ArrayLike, probs: ArrayLike):
 
 
 def log_mgf_taylor_coefficients(values: ArrayLike, probs: ArrayLike, order: int) -> NDArray[np.float64]:
-    """Taylor coefficients :math:`c_n = \\kappa_n/n!` of :math:`\\ln\\langle e^{tX}\\rangle = \\sum_{n\\ge1} c_n t^n`.
+    r"""Taylor coefficients :math:`c_n = \kappa_n/n!` of :math:`\ln\langle e^{tX}\rangle = \sum_{n\ge1} c_n t^n`.
 
     ``X`` is discrete with ``P(X = values[k]) = probs[..., k]``. The series is computed for the centred
-    variable :math:`X-\\kappa_1` (moments :math:`m_k/k!` of bounded size) with the recursion
-    :math:`n c_n = n m_n - \\sum_{j=1}^{n-1} j c_j m_{n-j}` for :math:`\\ln` of a power series, then
-    :math:`c_1=\\kappa_1` is restored. The truncated series at ``t = 1`` is ``cumsum`` of the result.
+    variable :math:`X-\kappa_1` (moments :math:`m_k/k!` of bounded size) with the recursion
+    :math:`n c_n = n m_n - \sum_{j=1}^{n-1} j c_j m_{n-j}` for :math:`\ln` of a power series, then
+    :math:`c_1=\kappa_1` is restored. The truncated series at ``t = 1`` is ``cumsum`` of the result.
 
     Returns
     -------
     ndarray, shape ``probs.shape[:-1] + (order,)``
-        :math:`c_1, \\dots, c_{\\mathrm{order}}`.
+        :math:`c_1, \dots, c_{\mathrm{order}}`.
     """
     v, P = _values_probs(values, probs)
     order = _int(order, "order", 1, 400)
@@ -356,7 +351,7 @@ def log_mgf_taylor_coefficients(values: ArrayLike, probs: ArrayLike, order: int)
 
 
 def cumulants_from_distribution(values: ArrayLike, probs: ArrayLike, order: int) -> NDArray[np.float64]:
-    """Cumulants :math:`\\kappa_1,\\dots,\\kappa_{\\mathrm{order}}` of a discrete distribution (``order <= 150``)."""
+    r"""Cumulants :math:`\kappa_1,\dots,\kappa_{\mathrm{order}}` of a discrete distribution (``order <= 150``)."""
     order = _int(order, "order", 1, 150)
     c = log_mgf_taylor_coefficients(values, probs, order)
     fact = np.cumprod(np.arange(1, order + 1, dtype=np.float64))
@@ -364,15 +359,15 @@ def cumulants_from_distribution(values: ArrayLike, probs: ArrayLike, order: int)
 
 
 def log_mgf_convergence_radius(values: ArrayLike, probs: ArrayLike, *, rtol: float = 1e-9) -> NDArray[np.float64] | float:
-    """Radius of convergence of the cumulant series :math:`\\sum_n \\kappa_n t^n/n!` around ``t = 0``.
+    r"""Radius of convergence of the cumulant series :math:`\sum_n \kappa_n t^n/n!` around ``t = 0``.
 
-    For values on a lattice :math:`v_k = v_0 + d\\,k`, :math:`\\langle e^{tX}\\rangle = e^{tv_0}P(e^{dt})`
-    with the polynomial :math:`P(w)=\\sum_k p_k w^k`. Its logarithm is singular exactly where
-    :math:`P(e^{dt}) = 0`, so the radius is :math:`R = \\min_r|\\mathrm{Log}\\,w_r|/d` over the non-zero roots
+    For values on a lattice :math:`v_k = v_0 + d\,k`, :math:`\langle e^{tX}\rangle = e^{tv_0}P(e^{dt})`
+    with the polynomial :math:`P(w)=\sum_k p_k w^k`. Its logarithm is singular exactly where
+    :math:`P(e^{dt}) = 0`, so the radius is :math:`R = \min_r|\mathrm{Log}\,w_r|/d` over the non-zero roots
     :math:`w_r` of ``P`` (principal logarithm). The series converges at ``t = 1`` iff ``R > 1``.
 
     The roots come from :func:`numpy.roots`. A root of multiplicity ``k`` (common when ``X`` is a sum of
-    independent identical terms) is only determined to about :math:`\\epsilon^{1/k}` of float64, so ``R`` can be
+    independent identical terms) is only determined to about :math:`\epsilon^{1/k}` of float64, so ``R`` can be
     off in the second or third digit in such cases.
 
     Raises
@@ -405,60 +400,10 @@ def log_mgf_convergence_radius(values: ArrayLike, probs: ArrayLike, *, rtol: flo
     return float(out) if out.ndim == 0 else out
 
 
-# ---------------------------------------------------------------------------------------------
-# Walsh decomposition
-# ---------------------------------------------------------------------------------------------
-def _fwht(f: NDArray[np.float64], n: int) -> NDArray[np.float64]:
-    t = f.reshape(f.shape[:-1] + (2,) * n)
-    lead = f.ndim - 1
-    for k in range(n):
-        ax = lead + k
-        a = np.take(t, 0, axis=ax)
-        b = np.take(t, 1, axis=ax)
-        t = np.stack([a + b, a - b], axis=ax)
-    return t.reshape(f.shape)
-
-
-def walsh_coefficients(f: ArrayLike) -> NDArray[np.float64]:
-    """Couplings :math:`J_S = 2^{-n}\\sum_x f(x)\\prod_{k\\in S}x_k` of a function of ``n`` spins.
-
-    Inverse of :func:`walsh_synthesis`: :math:`f(x) = \\sum_S J_S \\prod_{k\\in S}x_k`. Entry ``S`` of the result
-    is the subset whose bit ``n-1-k`` is set for every spin ``k`` in it (so ``J[0]`` is the constant and, for
-    ``n = 8``, ``J[0b11000000]`` the coupling of spins 0 and 1). Fast Walsh-Hadamard transform,
-    :math:`O(n 2^n)`.
-
-    Parameters
-    ----------
-    f : array_like, shape ``(..., 2**n)``
-        Finite values in the enumeration order of :func:`rglib.ising.all_spin_configurations`.
-    """
-    arr = _real_array(f, "f")
-    if arr.ndim < 1 or not np.isfinite(arr).all():
-        raise ValueError("f must be a finite array of shape (..., 2**n)")
-    n = _n_from_size(arr.shape[-1], "f")
-    return _fwht(arr, n) / 2**n
-
-
-def walsh_synthesis(J: ArrayLike) -> NDArray[np.float64]:
-    """:math:`f(x) = \\sum_S J_S\\prod_{k\\in S}x_k` for all ``2**n`` states (inverse of :func:`walsh_coefficients`)."""
-    arr = _real_array(J, "J")
-    if arr.ndim < 1 or not np.isfinite(arr).all():
-        raise ValueError("J must be a finite array of shape (..., 2**n)")
-    n = _n_from_size(arr.shape[-1], "J")
-    return _fwht(arr, n)
-
-
-def subset_orders(n: int) -> NDArray[np.int64]:
-    """Order :math:`|S|` of every subset mask ``S = 0 .. 2**n - 1``."""
-    n = _int(n, "n", 1, MAX_SPINS)
-    S = np.arange(2**n, dtype=np.int64)
-    return np.sum((S[:, None] >> np.arange(n)[None, :]) & 1, axis=1)
-
-
 def ring_subset_ranges(n: int) -> NDArray[np.int64]:
-    """Range of every subset of ``n`` sites on a ring: the largest ring distance between two of its sites.
+    r"""Range of every subset of ``n`` sites on a ring: the largest ring distance between two of its sites.
 
-    The ring distance of sites ``i, j`` is :math:`\\min(|i-j|, n-|i-j|)`; subsets of zero or one site have
+    The ring distance of sites ``i, j`` is :math:`\min(|i-j|, n-|i-j|)`; subsets of zero or one site have
     range 0, a nearest-neighbour pair range 1, and no subset has range above ``n // 2``.
     """
     n = _int(n, "n", 1, MAX_SPINS)
@@ -473,9 +418,9 @@ def ring_subset_ranges(n: int) -> NDArray[np.int64]:
 
 
 def coupling_weight_by_range(J: ArrayLike, *, power: float = 1.0) -> NDArray[np.float64]:
-    """:math:`W_r = \\sum_{S\\ne\\emptyset,\\ \\mathrm{range}(S)=r}|J_S|^{\\mathrm{power}}` for ``r = 0 .. n//2``.
+    r""":math:`W_r = \sum_{S\ne\emptyset,\ \mathrm{range}(S)=r}|J_S|^{\mathrm{power}}` for ``r = 0 .. n//2``.
 
-    ``r = 0`` collects the single-site fields; :math:`W_1` the nearest-neighbour couplings; :math:`W_{r\\ge2}`
+    ``r = 0`` collects the single-site fields; :math:`W_1` the nearest-neighbour couplings; :math:`W_{r\ge2}`
     the longer-ranged and multi-spin couplings (ranges from :func:`ring_subset_ranges`).
 
     Parameters
@@ -501,12 +446,12 @@ def coupling_weight_by_range(J: ArrayLike, *, power: float = 1.0) -> NDArray[np.
 # real-space mutual information
 # ---------------------------------------------------------------------------------------------
 def block_environment_mutual_information(log_weight: ArrayLike, rule: ArrayLike, buffer: int = 1) -> float:
-    """:math:`I(\\chi'_0 : E)` in nats between the coarse spin of block 0 and its distant environment.
+    r""":math:`I(\chi'_0 : E)` in nats between the coarse spin of block 0 and its distant environment.
 
-    The block is sites ``0 .. b-1`` of a ring of ``N`` spins with weights :math:`e^{\\mathcal K(x)}`; the buffer
+    The block is sites ``0 .. b-1`` of a ring of ``N`` spins with weights :math:`e^{\mathcal K(x)}`; the buffer
     is ``buffer`` sites on each side of it (sites ``b .. b+buffer-1`` and ``N-buffer .. N-1``); the environment
-    ``E`` is every other site. :math:`p(\\chi'_0, e) = \\sum_{v, \\text{buffer}} P(\\chi'_0\\mid v)\\,p(v,
-    \\text{buffer}, e)` is computed exactly and passed to :func:`rglib.entropy.mutual_information`. This is
+    ``E`` is every other site. :math:`p(\chi'_0, e) = \sum_{v, \text{buffer}} P(\chi'_0\mid v)\,p(v,
+    \text{buffer}, e)` is computed exactly and passed to :func:`rglib.entropy.mutual_information`. This is
     the RSMI objective of Koch-Janusz & Ringel.
 
     Parameters

@@ -1,0 +1,38 @@
+"""The Ising model: exact results (1D chain, square lattice), enumeration and Monte Carlo samplers.
+
+Submodules: ``chain``, ``cluster``, ``enumeration``, ``metropolis``, ``sampling``, ``square``. Their public names are also available
+here, imported on first use (``from rglib.ising import ...``).
+"""
+from .._lazy import attach
+
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    {
+        'chain': [
+            'ring_log_partition', 'ring_magnetization', 'ring_correlation', 'ring_connected_correlation',
+            'ring_entropy', 'chain_log_partition_per_site', 'chain_magnetization', 'chain_correlation_length',
+            'chain_nn_correlation', 'chain_entropy_per_site', 'ChainParts', 'chain_parts'
+        ],
+        'cluster': [
+            'swendsen_wang'
+        ],
+        'enumeration': [
+            'MAX_ENUMERATION_SPINS', 'all_spin_configurations', 'iter_spin_configurations',
+            'configuration_index', 'torus_bonds', 'bond_sum', 'enumerate_log_partition',
+            'enumerate_expectation', 'enumerate_boltzmann_probabilities', 'enumerate_torus_density_of_states',
+            'state_codes', 'ring_bond_sums', 'magnetizations', 'kept_state_codes', 'walsh_coefficients',
+            'walsh_synthesis', 'subset_orders'
+        ],
+        'metropolis': [
+            'ChainRecord', 'random_spins', 'checkerboard_metropolis'
+        ],
+        'sampling': [
+            'sample_configurations', 'SampleSet', 'ThermoEstimate', 'measure_thermodynamics'
+        ],
+        'square': [
+            'K_CRITICAL', 'T_CRITICAL', 'onsager_free_energy', 'onsager_internal_energy',
+            'onsager_specific_heat', 'yang_magnetization', 'kaufman_log_partition', 'kaufman_internal_energy',
+            'kaufman_specific_heat', 'lattice_bond_sum', 'lattice_energy', 'lattice_magnetization'
+        ],
+    },
+)

@@ -1,0 +1,23 @@
+"""Deep networks: Gaussian quadrature of activations, mean-field signal propagation, random MLPs.
+
+Submodules: ``meanfield``, ``mlp``, ``quadrature``. Their public names are also available
+here, imported on first use (``from rglib.nets import ...``).
+"""
+from .._lazy import attach
+
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    {
+        'meanfield': [
+            'q_map', 'c_map', 'kernel_map', 'q_trajectory', 'c_trajectory', 'kernel_trajectory',
+            'fixed_point_q', 'fixed_point_c', 'chi1', 'chi_c', 'correlation_depth', 'length_depth',
+            'critical_line', 'critical_weight_variance', 'phase_summary'
+        ],
+        'mlp': [
+            'GaussianMLP', 'empirical_kernels', 'sample_preactivation_kernels', 'inputs_with_gram'
+        ],
+        'quadrature': [
+            'ACTIVATIONS', 'gauss_hermite', 'trapezoid_rule', 'normal_expectation'
+        ],
+    },
+)
