@@ -122,11 +122,13 @@ def seed_for(name: str, base: int = DEFAULT_SEED) -> int:
 
 
 def data_dir() -> Path:
-    """Folder for downloaded data and cached long runs: ``RGLIB_DATA_DIR`` or ``~/.cache/rglib``.
+    """Folder for data sets and cached long runs: ``RGLIB_DATA`` or ``~/.cache/rglib``.
 
-    The folder is created if needed.
+    The environment variable ``RGLIB_DATA`` names the folder (``~`` is expanded); when it is unset or empty the
+    folder is ``~/.cache/rglib``. The folder is created if needed. Data sets live in
+    ``data_dir() / "datasets" / <name>`` (see :mod:`rglib.data`).
     """
-    raw = os.environ.get("RGLIB_DATA_DIR", "")
+    raw = os.environ.get("RGLIB_DATA", "")
     path = Path(raw).expanduser() if raw.strip() else Path.home() / ".cache" / "rglib"
     path.mkdir(parents=True, exist_ok=True)
     return path
