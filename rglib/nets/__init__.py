@@ -1,6 +1,6 @@
-"""Deep networks: Gaussian quadrature of activations, mean-field signal propagation, random MLPs.
+"""Deep networks: Gaussian quadrature of activations, mean-field signal propagation, random MLPs, RBMs.
 
-Submodules: ``meanfield``, ``mlp``, ``quadrature``. Their public names are also available
+Submodules: ``meanfield``, ``mlp``, ``quadrature``, ``rbm``. Their public names are also available
 here, imported on first use (``from rglib.nets import ...``).
 """
 from .._lazy import attach
@@ -11,13 +11,18 @@ __getattr__, __dir__, __all__ = attach(
         'meanfield': [
             'q_map', 'c_map', 'kernel_map', 'q_trajectory', 'c_trajectory', 'kernel_trajectory',
             'fixed_point_q', 'fixed_point_c', 'chi1', 'chi_c', 'correlation_depth', 'length_depth',
-            'critical_line', 'critical_weight_variance', 'phase_summary'
+            'critical_line', 'critical_weight_variance', 'PhaseSummary', 'phase_summary'
         ],
         'mlp': [
             'GaussianMLP', 'empirical_kernels', 'sample_preactivation_kernels', 'inputs_with_gram'
         ],
         'quadrature': [
             'ACTIVATIONS', 'gauss_hermite', 'trapezoid_rule', 'normal_expectation'
+        ],
+        'rbm': [
+            'MAX_EXACT_UNITS', 'UNITS', 'RBM', 'init_rbm', 'hidden_field', 'visible_field', 'hidden_mean',
+            'visible_mean', 'sample_hidden', 'sample_visible', 'free_energy', 'rbm_log_partition',
+            'rbm_log_likelihood', 'gibbs_chain', 'rbm_flow', 'RBMTraining', 'train_rbm'
         ],
     },
 )

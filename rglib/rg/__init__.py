@@ -1,6 +1,6 @@
 """Coarse-graining: 1D decimation and its relative entropies, truncated flows, block-spin RG, the Gaussian DBM.
 
-Submodules: ``blockspin``, ``decimation``, ``gaussian_dbm``, ``truncation``. Their public names are also available
+Submodules: ``blocking``, ``blockspin``, ``decimation``, ``gaussian_dbm``, ``truncation``. Their public names are also available
 here, imported on first use (``from rglib.rg import ...``).
 """
 from .._lazy import attach
@@ -8,6 +8,9 @@ from .._lazy import attach
 __getattr__, __dir__, __all__ = attach(
     __name__,
     {
+        'blocking': [
+            'block_average', 'block_majority', 'visible_coarse_correlators'
+        ],
         'blockspin': [
             'MAX_SPINS', 'tanh_block_rule', 'decimation_block_rule', 'majority_block_rule', 'ring_hamiltonian',
             'ring_block_split', 'renormalized_hamiltonian', 'CumulantDecomposition', 'cumulant_decomposition',
