@@ -1,6 +1,6 @@
 """The Ising model: exact results (1D chain, square lattice), enumeration and Monte Carlo samplers.
 
-Submodules: ``chain``, ``cluster``, ``enumeration``, ``metropolis``, ``sampling``, ``square``. Their public names are also available
+Submodules: ``chain``, ``cluster``, ``enumeration``, ``metropolis``, ``multispin``, ``sampling``, ``square``. Their public names are also available
 here, imported on first use (``from rglib.ising import ...``).
 """
 from .._lazy import attach
@@ -25,6 +25,9 @@ __getattr__, __dir__, __all__ = attach(
         ],
         'metropolis': [
             'ChainRecord', 'random_spins', 'checkerboard_metropolis'
+        ],
+        'multispin': [
+            'REPLICAS_PER_WORD', 'pack_replicas', 'unpack_replicas', 'bernoulli_digits', 'multispin_metropolis',
         ],
         'sampling': [
             'sample_configurations', 'SampleSet', 'ThermoEstimate', 'measure_thermodynamics'
