@@ -81,8 +81,8 @@ class StackedMLP:
                 raise ValueError(f"weights[{l}] must have shape (n, N_out, N_in) and biases[{l}] shape (n, N_out); "
                                  f"got {tuple(w.shape)} and {tuple(b.shape)}")
             if l and w.shape[2] != weights[l - 1].shape[1]:
-                raise ValueError(f"weights[{l}] has fan-in {w.shape[2]} but layer {l - 1} has {weights[l - 1].shape[1]} "
-                                 "outputs")
+                raise ValueError(f"weights[{l}] has fan-in {w.shape[2]} but layer {l - 1} has "
+                                 f"{weights[l - 1].shape[1]} outputs")
         self.weights = weights
         self.biases = biases
         self.activation = activation

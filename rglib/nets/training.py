@@ -56,7 +56,7 @@ class TrainingResult(NamedTuple):
     initial_test_accuracy: np.ndarray  #: (n_nets,) test accuracy at initialisation
     final_test_accuracy: np.ndarray  #: (n_nets,) test accuracy after the last epoch each network trained
     epochs_trained: np.ndarray  #: (n_nets,) int, epochs each network trained (fewer when it stopped early)
-    epochs_to_threshold: np.ndarray  #: (n_nets,) int, first epoch whose test accuracy exceeded the threshold; -1 if never
+    epochs_to_threshold: np.ndarray  #: (n_nets,) int, first epoch with test accuracy > threshold; -1 if never
     networks: list | None  #: the trained GaussianMLP networks (``return_networks=True``), else None
     snapshots: dict  #: {epoch: [GaussianMLP, ...]} for each of ``snapshot_epochs`` (0 = initialisation)
 
