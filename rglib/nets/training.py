@@ -277,10 +277,10 @@ def train_networks(widths, sigma_w2, seeds, x_train, y_train, x_test, y_test, *,
     >>> y = (x[:, 0] > x[:, 1]).astype(np.int64)               # linearly separable, two classes
     >>> res = train_networks([6, 16, 16, 2], sigma_w2=[1.0, 1.5, 2.0], seeds=[0, 1, 2],
     ...                      x_train=x[:150], y_train=y[:150], x_test=x[150:], y_test=y[150:],
-    ...                      lr=0.05, momentum=0.8, n_epochs=10, data_seed=0, accuracy_threshold=0.9,
+    ...                      lr=0.05, momentum=0.8, n_epochs=20, data_seed=0, accuracy_threshold=0.9,
     ...                      final_activation=False, progress=False)
     >>> res.test_accuracy.shape
-    (3, 10)
+    (3, 20)
     >>> bool((res.final_test_accuracy > 0.9).all()), bool((res.epochs_to_threshold == res.epochs_trained).all())
     (True, True)
     """
