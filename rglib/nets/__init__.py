@@ -1,13 +1,17 @@
-"""Deep networks: Gaussian quadrature of activations, mean-field signal propagation, random MLPs, RBMs.
+"""Deep networks: Gaussian quadrature of activations, mean-field signal propagation, random MLPs and their
+batched training, RBMs.
 
-Submodules: ``meanfield``, ``mlp``, ``quadrature``, ``rbm``. Their public names are also available
-here, imported on first use (``from rglib.nets import ...``).
+Submodules: ``architectures``, ``meanfield``, ``mlp``, ``quadrature``, ``rbm``, ``stacked``, ``training``.
+Their public names are also available here, imported on first use (``from rglib.nets import ...``).
 """
 from .._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
     {
+        'architectures': [
+            'wide_widths', 'shrinking_widths'
+        ],
         'meanfield': [
             'q_map', 'c_map', 'kernel_map', 'q_trajectory', 'c_trajectory', 'kernel_trajectory',
             'fixed_point_q', 'fixed_point_c', 'chi1', 'chi_c', 'correlation_depth', 'length_depth',
@@ -23,6 +27,12 @@ __getattr__, __dir__, __all__ = attach(
             'MAX_EXACT_UNITS', 'UNITS', 'RBM', 'init_rbm', 'hidden_field', 'visible_field', 'hidden_mean',
             'visible_mean', 'sample_hidden', 'sample_visible', 'free_energy', 'rbm_log_partition',
             'rbm_log_likelihood', 'gibbs_chain', 'rbm_flow', 'RBMTraining', 'train_rbm'
+        ],
+        'stacked': [
+            'StackedMLP', 'as_gaussian_mlp'
+        ],
+        'training': [
+            'TrainingResult', 'train_networks', 'epoch_orders', 'paper_settings', 'training_cost'
         ],
     },
 )
