@@ -1,7 +1,7 @@
 """Deep networks: Gaussian quadrature of activations, mean-field signal propagation, random MLPs and their
-batched training, RBMs.
+batched training, the reconstruction cascade, RBMs.
 
-Submodules: ``architectures``, ``meanfield``, ``mlp``, ``quadrature``, ``rbm``, ``stacked``, ``training``.
+Submodules: ``architectures``, ``cascade``, ``meanfield``, ``mlp``, ``quadrature``, ``rbm``, ``stacked``, ``training``.
 Their public names are also available here, imported on first use (``from rglib.nets import ...``).
 """
 from .._lazy import attach
@@ -11,6 +11,10 @@ __getattr__, __dir__, __all__ = attach(
     {
         'architectures': [
             'wide_widths', 'shrinking_widths'
+        ],
+        'cascade': [
+            'Cascade', 'CascadeTraining', 'layer_activations', 'train_cascade', 'reconstruct',
+            'reconstruction_kl', 'normalized_kl_curve', 'saturation_cutoff'
         ],
         'meanfield': [
             'q_map', 'c_map', 'kernel_map', 'q_trajectory', 'c_trajectory', 'kernel_trajectory',
