@@ -5,7 +5,8 @@ full-page screenshots (``_build/screenshots/<page>.png`` and ``_build/screenshot
 
 * the page loads with no console error and nothing is fetched from another host;
 * MathJax (the book's own copy) has typeset every equation: each ``.math`` element holds an ``mjx-container``,
-  no TeX error, no raw TeX (``\\(``, ``\\[``, ``$$``, ``\\command``) left in the text outside code;
+  no TeX error or undefined macro (e.g. one missing from _config.yml's ``mathjax3_config``), no raw TeX
+  (``\\(``, ``\\[``, ``$$``, ``\\command``) left in the text outside code;
 * every image has loaded (``naturalWidth > 0``);
 * every link to the book itself resolves, anchors included;
 * dark theme: figures keep a light background, and every text element has a WCAG contrast of at least 4.5
@@ -102,8 +103,13 @@ return {
   n_math: maths.length,
   n_typeset: document.querySelectorAll('mjx-container').length,
   untypeset: maths.filter(m => !m.querySelector('mjx-container')).map(m => m.textContent.slice(0, 120)),
+  // TeX errors, and undefined macros (MathJax's noundefined shows them as red text "\\name")
   tex_errors: Array.from(document.querySelectorAll('mjx-merror, [data-mjx-error]'))
-      .map(e => e.getAttribute('data-mjx-error') || e.textContent.slice(0, 120)),
+      .map(e => e.getAttribute('data-mjx-error') || e.textContent.slice(0, 120)).concat(
+      (window.MathJax && MathJax.startup && MathJax.startup.document && MathJax.startup.toMML) ?
+        Array.from(MathJax.startup.document.math)
+          .filter(m => /<merror|<mtext[^>]*mathcolor="red"[^>]*>\\/.test(MathJax.startup.toMML(m.root)))
+          .map(m => 'undefined macro or error in: ' + String(m.math).slice(0, 120)) : []),
   raw_tex: rawTex,
   failed_fonts: Array.from(document.fonts).filter(f => f.status === 'error').map(f => f.family),
   images: Array.from(document.images).map(img => ({src: img.currentSrc || img.src, width: img.naturalWidth})),
