@@ -10,13 +10,19 @@ fetches on first use, the CommonHTML and SVG fonts and output jax, the menu and 
 
 A ``mathjax_path`` that is a URL stops the build: the book must not depend on a CDN.
 
+The ``.ipynb`` download button offers ``jupyter_execute/<page>.ipynb``, which myst-nb 1.4 writes from the notebook
+as read, so that a chapter taken from the execution cache (every re-build) would be downloaded without outputs;
+that file is rewritten with the cached outputs merged in.
+
 Inline scripts that extensions add once the builder exists (sphinx-thebe's ``const THEBE_JS_URL = ...``,
 sphinx-togglebutton's selector) reach a page twice with Sphinx 7.4 (once as filename ``None``, once as ``''``);
 the second ``const`` declaration is a console error on every page. Each page keeps one copy of each script.
 """
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -94,7 +100,37 @@ def drop_duplicate_scripts(app: Sphinx, pagename: str, templatename: str, contex
     scripts[:] = unique
 
 
+def _executed(notebook) -> bool:
+    return any(cell.get("execution_count") is not None or cell.get("outputs")
+               for cell in notebook.cells if cell.cell_type == "code")
+
+
+def merge_cached_outputs(app: Sphinx, doctree) -> None:
+    """Put the cached outputs into ``jupyter_execute/<page>.ipynb`` when myst-nb took the page from the cache."""
+    config = getattr(app.env, "mystnb_config", None)
+    if config is None or config.execution_mode != "cache" or not config.output_folder:
+        return
+    path = Path(config.output_folder, *f"{app.env.docname}.ipynb".split("/"))
+    if not path.is_file():
+        return
+    import nbformat
+    from jupyter_cache import get_cache
+
+    notebook = nbformat.read(path, as_version=4)
+    if _executed(notebook) or not any(cell.cell_type == "code" for cell in notebook.cells):
+        return
+    try:
+        _, merged = get_cache(config.execution_cache_path).merge_match_into_notebook(notebook)
+    except KeyError:  # not in the cache: the page was not executed, nothing to merge
+        return
+    handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".ipynb.tmp")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        nbformat.write(merged, out)
+    os.replace(tmp, path)
+
+
 def setup(app: Sphinx) -> dict:
+    app.connect("doctree-read", merge_cached_outputs)
     app.connect("config-inited", check_config, priority=900)
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)  # after page-specific scripts
     app.connect("build-finished", copy_mathjax)

@@ -82,7 +82,7 @@ def base_url(site: Path):
 
 def _find(env: str, *names: str) -> str | None:
     if os.environ.get(env):
-        return os.environ[env]
+        return shutil.which(os.environ[env])
     for name in names:
         if found := shutil.which(name):
             return found

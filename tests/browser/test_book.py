@@ -454,8 +454,9 @@ def test_chapter_buttons(site, base_url, page):
         with urllib.request.urlopen(urllib.parse.urljoin(url, download[0])) as response:
             body = response.read()
         if suffix == ".ipynb":
-            notebook = json.loads(body)
-            assert any(cell.get("outputs") for cell in notebook["cells"]), f"{page}.ipynb: not executed"
+            code = [cell for cell in json.loads(body)["cells"] if cell["cell_type"] == "code"]
+            assert all(cell.get("execution_count") is not None for cell in code), f"{page}.ipynb: not executed"
+            assert any(cell.get("outputs") for cell in code), f"{page}.ipynb: no outputs"
     repository = _config()["repository"]
     repo_url = repository["url"].rstrip("/")
     assert repo_url in hrefs, f"{page}: no repository button to {repo_url}"
