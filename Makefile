@@ -2,6 +2,7 @@
 #   make book   build the published book (scale `book`) into _build/html
 #               (RGLIB_SCALE=paper make book builds into _build/paper/_build/html)
 #   make test   unit tests + every chapter through nbval + strict book build (scale `ci`, in _build/ci)
+#               + the browser tests of that build (headless Chromium; screenshots in _build/screenshots)
 # The virtual environment .venv is created on first use from the pinned requirements.txt.
 
 SHELL       := /bin/bash
@@ -15,11 +16,12 @@ CHAPTERS    := intro.md $(wildcard chapters/*.md)
 # (jupyter-cache only hashes the cells): the engine, the pins and the book configuration.
 FINGERPRINT  = $$(find rglib -name "*.py" | LC_ALL=C sort | xargs cat requirements.txt _config.yml | sha256sum | cut -c1-16)
 
-.PHONY: book build-one test unit nbval book-ci check-scale venv clean clean-all bench help
+.PHONY: book build-one test unit nbval book-ci browser check-scale venv clean clean-all bench help
 
 help:
 	@echo "make book   build the book at scale book (RGLIB_SCALE=paper make book for paper scale)"
-	@echo "make test   unit tests, nbval on every chapter and a strict book build, all at scale ci"
+	@echo "make test   unit tests, nbval on every chapter, a strict book build and its browser tests, all at scale ci"
+	@echo "make browser  only the browser tests of the last ci build (needs chromium and chromium-driver)"
 	@echo "make bench  run the throughput benchmarks"
 	@echo "make clean  remove build outputs (keeps .venv)"
 
@@ -59,10 +61,12 @@ build-one:
 	$(call build_book,$(OUT),$(SCALE),)
 	@echo "Book written to $(OUT)/_build/html/index.html (scale $(SCALE))"
 
+# The browser tests read the strict build, so they always run after it (also with make -j).
 test: check-scale $(STAMP) unit nbval book-ci
+	@$(MAKE) --no-print-directory browser
 
 unit: check-scale $(STAMP)
-	RGLIB_SCALE=ci $(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules rglib tests
+	RGLIB_SCALE=ci $(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules --ignore=tests/browser rglib tests
 
 nbval: check-scale $(STAMP)
 	RGLIB_SCALE=ci $(BIN)/python -m pytest -q -p no:cacheprovider \
@@ -71,6 +75,12 @@ nbval: check-scale $(STAMP)
 book-ci: check-scale $(STAMP)
 	$(call build_book,_build/ci,ci,-W -n --keep-going)
 	@echo "Strict ci-scale build in _build/ci/_build/html"
+
+# Headless Chromium over the ci build served on 127.0.0.1, offline; full-page screenshots in _build/screenshots.
+# Skips (with how to enable) where Chromium is missing; fails instead when CI=true.
+browser: check-scale $(STAMP)
+	RGLIB_SCALE=ci $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser
+	@echo "Screenshots of every page in _build/screenshots (dark theme: _build/screenshots/dark)"
 
 bench: $(STAMP)
 	@for f in benchmarks/[!_]*.py; do echo "== $$f"; $(BIN)/python $$f; done
