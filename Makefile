@@ -16,13 +16,14 @@ CHAPTERS    := intro.md $(wildcard chapters/*.md)
 # (jupyter-cache only hashes the cells): the engine, the pins and the book configuration.
 FINGERPRINT  = $$(find rglib -name "*.py" | LC_ALL=C sort | xargs cat requirements.txt _config.yml | sha256sum | cut -c1-16)
 
-.PHONY: book build-one test unit nbval book-ci browser check-scale venv clean clean-all bench help
+.PHONY: book build-one test unit nbval book-ci browser check-scale venv clean clean-all bench book-times help
 
 help:
 	@echo "make book   build the book at scale book (RGLIB_SCALE=paper make book for paper scale)"
 	@echo "make test   unit tests, nbval on every chapter, a strict book build and its browser tests, all at scale ci"
 	@echo "make browser  only the browser tests of the last ci build (needs chromium and chromium-driver)"
 	@echo "make bench  run the throughput benchmarks"
+	@echo "make book-times  seconds per chapter at one scale (RGLIB_SCALE=ci make book-times)"
 	@echo "make clean  remove build outputs (keeps .venv)"
 
 # Fail fast, before any installation, on an unknown RGLIB_SCALE.
@@ -61,8 +62,11 @@ build-one:
 	$(call build_book,$(OUT),$(SCALE),)
 	@echo "Book written to $(OUT)/_build/html/index.html (scale $(SCALE))"
 
-# The browser tests read the strict build, so they always run after it (also with make -j).
-test: check-scale $(STAMP) unit nbval book-ci
+# nbval (every cell, one error per cell) and the strict build both execute every chapter; they are independent,
+# so they run side by side on the two cores (--output-sync keeps each one's log together). The browser tests read
+# the strict build, so they always run after it.
+test: check-scale $(STAMP) unit
+	@$(MAKE) --no-print-directory -j2 --output-sync=target nbval book-ci
 	@$(MAKE) --no-print-directory browser
 
 unit: check-scale $(STAMP)
@@ -83,7 +87,11 @@ browser: check-scale $(STAMP)
 	@echo "Screenshots of every page in _build/screenshots (dark theme: _build/screenshots/dark)"
 
 bench: $(STAMP)
-	@for f in benchmarks/[!_]*.py; do echo "== $$f"; $(BIN)/python $$f; done
+	@for f in benchmarks/[!_]*.py; do [ "$$f" = benchmarks/book_times.py ] && continue; echo "== $$f"; $(BIN)/python $$f; done
+
+# Seconds per chapter at one scale, each chapter in a fresh kernel (RGLIB_SCALE=ci make book-times).
+book-times: check-scale $(STAMP)
+	$(BIN)/python benchmarks/book_times.py --scale $${RGLIB_SCALE:-book}
 
 clean:
 	rm -rf _build chapters/_build
