@@ -32,7 +32,8 @@ hence :math:`K'_{\rm nn}=2c_2`, :math:`K'_{\rm nnn}=c_2`, :math:`K'_4=c_4` on th
 
 References
 ----------
-H. J. Maris and L. P. Kadanoff, Am. J. Phys. 46, 652 (1978); L. P. Kadanoff, Rev. Mod. Phys. 49, 267 (1977).
+H. J. Maris and L. P. Kadanoff, Am. J. Phys. 46, 652 (1978); D. Chandler, *Introduction to Modern Statistical
+Mechanics* (Oxford, 1987).
 """
 from __future__ import annotations
 
@@ -125,7 +126,8 @@ def checkerboard_decimation(K: ArrayLike) -> PlaquetteCouplings:
     """
     K = _real(K, "K")
     l4, l2 = _log_cosh(4.0 * K), _log_cosh(2.0 * K)
-    return PlaquetteCouplings(_out(l4 / 4.0), _out(l4 / 8.0), _out(l4 / 8.0 - l2 / 2.0), _out(LN2 + l4 / 8.0 + l2 / 2.0))
+    return PlaquetteCouplings(_out(l4 / 4.0), _out(l4 / 8.0), _out(l4 / 8.0 - l2 / 2.0),
+                              _out(LN2 + l4 / 8.0 + l2 / 2.0))
 
 
 def nn_recursion(K: ArrayLike):
@@ -222,7 +224,8 @@ def maris_kadanoff_fixed_point() -> FixedPoint:
     ([1.7208, -0.3874], 0.6385)
     """
     lam1, lam2 = (2.0 + np.sqrt(10.0)) / 3.0, (2.0 - np.sqrt(10.0)) / 3.0
-    return FixedPoint((1.0 / 3.0, 1.0 / 9.0), (float(lam1), float(lam2)), float(np.log(RESCALING_FACTOR) / np.log(lam1)))
+    nu = float(np.log(RESCALING_FACTOR) / np.log(lam1))
+    return FixedPoint((1.0 / 3.0, 1.0 / 9.0), (float(lam1), float(lam2)), nu)
 
 
 def _mk_orders(K0, L0, n_max=400):
@@ -274,7 +277,8 @@ def _check_torus(shape, n: int = 1) -> tuple[int, int]:
     L1, L2 = _int(L1, "shape[0]", 2), _int(L2, "shape[1]", 2)
     d = 2 ** max(1, (n + 1) // 2)
     if L1 % d or L2 % d:
-        raise ValueError(f"shape = ({L1}, {L2}): both sides must be divisible by {d} for the sublattice of step n = {n}")
+        raise ValueError(f"shape = ({L1}, {L2}): both sides must be divisible by {d} for the sublattice of "
+                         f"step n = {n}")
     return L1, L2
 
 
@@ -317,7 +321,7 @@ def _shift(sites, shape, d):
 
 
 def sublattice_bonds(shape, n: int) -> NDArray[np.int64]:
-    r"""Nearest-neighbour bonds of :math:`\Lambda_n`, as index pairs into :func:`sublattice_sites` (``2 |Lambda_n|`` rows).
+    r"""Nearest-neighbour bonds of :math:`\Lambda_n`: index pairs into :func:`sublattice_sites`, ``2 |Lambda_n|`` rows.
 
     Each site is bonded to its translates by the two bond vectors of :math:`\Lambda_n`, so there are always
     ``2 |Lambda_n|`` bonds (doubled bonds on tiny tori, as in :func:`rglib.ising.torus_bonds`).
@@ -332,7 +336,9 @@ def sublattice_bonds(shape, n: int) -> NDArray[np.int64]:
 
 
 def removed_site_neighbours(shape, n: int = 1) -> NDArray[np.int64]:
-    r"""The four neighbours, in :math:`\Lambda_n`, of every site removed at step ``n`` (:math:`\Lambda_{n-1}\setminus\Lambda_n`).
+    r"""The four neighbours, in :math:`\Lambda_n`, of every site removed at step ``n``.
+
+    The removed sites are :math:`\Lambda_{n-1}\setminus\Lambda_n`, in increasing flat index.
 
     Returns indices into :func:`sublattice_sites` ``(shape, n)``, shape ``(n_removed, 4)``, in cyclic order
     around the removed site (so columns 0-1, 1-2, 2-3, 3-0 are nearest neighbours of :math:`\Lambda_n`).
@@ -398,7 +404,8 @@ def _spin_of(codes, n_spins, k):
     return 1 - 2 * ((codes >> np.uint32(n_spins - 1 - k)) & np.uint32(1)).astype(np.int8)
 
 
-def plaquette_log_weights(shape, a_nn: float, a_nnn: float, a_4: float, K_field: float | None = None) -> NDArray[np.float64]:
+def plaquette_log_weights(shape, a_nn: float, a_nnn: float, a_4: float,
+                          K_field: float | None = None) -> NDArray[np.float64]:
     r"""Unnormalized log weights, over all states of :math:`\Lambda_1`, of a Hamiltonian written per removed site.
 
     .. math:: \mathcal H(s) = \sum_{b\in\Lambda_0\setminus\Lambda_1}\Bigl[a_{\rm nn}(s_1s_2+s_2s_3+s_3s_4+s_4s_1)
@@ -456,7 +463,8 @@ def first_step_walsh_couplings(shape, K: float) -> NDArray[np.float64]:
 
     Every removed site adds :math:`c_2` to the coupling of each pair of its neighbours and :math:`c_4` to the
     coupling of all four; pairs of coinciding sites (tiny tori) add to the constant, which is set to 0.
-    Index ``S`` is the subset mask of :func:`rglib.ising.walsh_coefficients` over :func:`sublattice_sites` ``(shape, 1)``.
+    Index ``S`` is the subset mask of :func:`rglib.ising.walsh_coefficients` over the sites
+    :func:`sublattice_sites` ``(shape, 1)``.
     """
     L1, L2 = _check_torus(shape, 1)
     nk = L1 * L2 // 2
