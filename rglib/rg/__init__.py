@@ -1,7 +1,8 @@
-"""Coarse-graining: 1D decimation and its relative entropies, truncated flows, block-spin RG, the Gaussian DBM.
+"""Coarse-graining: 1D and 2D decimation and their relative entropies, truncated flows, block-spin RG (exact on
+small systems and on configuration arrays), the Gaussian DBM.
 
-Submodules: ``blocking``, ``blockspin``, ``decimation``, ``gaussian_dbm``, ``truncation``. Their public names are also available
-here, imported on first use (``from rglib.rg import ...``).
+Submodules: ``blocking``, ``blockspin``, ``decimation``, ``decimation_2d``, ``gaussian_dbm``, ``kl_2d``, ``truncation``.
+Their public names are also available here, imported on first use (``from rglib.rg import ...``).
 """
 from .._lazy import attach
 
@@ -23,11 +24,27 @@ __getattr__, __dir__, __all__ = attach(
             'ring_log_probabilities', 'marginal_log_probabilities', 'enumerated_kl_same_lattice',
             'enumerated_kl_lifted'
         ],
+        'decimation_2d': [
+            'RESCALING_FACTOR', 'MAX_KEPT_SPINS', 'MAX_UV_SPINS', 'MAX_FLOW_STEPS', 'PlaquetteCouplings',
+            'checkerboard_decimation', 'nn_recursion', 'nn_flow', 'maris_kadanoff_recursion',
+            'maris_kadanoff_flow', 'FixedPoint', 'nn_fixed_point', 'maris_kadanoff_fixed_point',
+            'maris_kadanoff_critical_coupling', 'sublattice_sites', 'sublattice_bonds',
+            'removed_site_neighbours', 'torus_log_probabilities', 'subset_state_codes', 'marginal_on_sites',
+            'plaquette_log_weights', 'kept_marginal_log_probabilities', 'first_step_walsh_couplings'
+        ],
         'gaussian_dbm': [
             'MAX_VISIBLE_UNITS', 'check_dbm_parameters', 'renormalized_couplings', 'marginalization_constants',
             'gaussian_log_integral', 'gaussian_log_mgf', 'energy_xyz', 'energy_xy', 'energy_x', 'log_partition',
             'visible_log_probabilities', 'exact_visible_moments', 'quadrature_energy_xy', 'quadrature_energy_x',
             'DBMGibbsTrace', 'gibbs_sample_dbm'
+        ],
+        'kl_2d': [
+            'MAX_DISTANCE', 'square_lattice_correlation', 'NeighbourSum', 'neighbour_sum_probabilities',
+            'neighbour_sum_distribution', 'removed_spin_entropy', 'kl_lifted_first_step',
+            'local_conditional_entropy', 'short_correlations', 'onsager_entropy', 'kl_asymptote_2d',
+            'kl_asymptote_slope', 'kl_same_lattice_2d', 'LiftedBounds', 'kl_lifted_bounds',
+            'kl_lifted_truncated', 'TruncationKL', 'truncation_kl_first_step', 'torus_entropy',
+            'torus_neighbour_sum', 'torus_kl_lifted', 'torus_truncation_kl', 'torus_kl_lifted_truncated'
         ],
         'truncation': [
             'nnn_ring_log_probabilities', 'project_nnn_couplings', 'moment_matched_nnn_couplings',
