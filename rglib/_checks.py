@@ -124,3 +124,20 @@ def check_bool(value, name: str) -> bool:
 
 
 __all__ += ["check_real_scalar", "check_int_array", "check_choice", "check_bool"]
+
+
+def check_log_array(value, name: str) -> NDArray[np.float64]:
+    """``value`` as a float64 array of logarithms: finite reals or ``-inf`` (the log of zero); NaN/+inf rejected."""
+    if isinstance(value, (str, bytes, bool, np.bool_)):
+        raise TypeError(f"{name} must be a real number or an array of reals; got {type(value).__name__}")
+    arr = np.asarray(value)
+    if arr.dtype == object or np.iscomplexobj(arr) or not (
+            np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+        raise TypeError(f"{name} must be a real number or an array of reals; got dtype {arr.dtype}")
+    arr = arr.astype(np.float64)
+    if np.any(np.isnan(arr) | np.isposinf(arr)):
+        raise ValueError(f"{name} must hold logarithms: finite reals or -inf (no NaN or +inf)")
+    return arr
+
+
+__all__ += ["check_log_array"]
