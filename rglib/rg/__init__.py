@@ -1,6 +1,6 @@
 """Coarse-graining: 1D decimation and its relative entropies, truncated flows, block-spin RG, the Gaussian DBM.
 
-Submodules: ``blockspin``, ``decimation``, ``gaussian_dbm``, ``truncation``. Their public names are also available
+Submodules: ``blockspin``, ``decimation``, ``gaussian_dbm``, ``kl_1d``, ``truncation``. Their public names are also available
 here, imported on first use (``from rglib.rg import ...``).
 """
 from .._lazy import attach
@@ -15,10 +15,12 @@ __getattr__, __dir__, __all__ = attach(
             'ring_subset_ranges', 'coupling_weight_by_range', 'block_environment_mutual_information'
         ],
         'decimation': [
-            'MAX_STEPS', 'MAX_ENUMERATION_N', 'DecimationFlow', 'decimate_1d', 'decimation_flow',
-            'flow_couplings', 'ir_field', 'kl_same_lattice', 'kl_lifted', 'kl_asymptote',
-            'ring_log_probabilities', 'marginal_log_probabilities', 'enumerated_kl_same_lattice',
-            'enumerated_kl_lifted'
+            'MAX_STEPS', 'MAX_ENUMERATION_N', 'MAX_STORED_VALUES', 'DecimationStep', 'decimate_1d',
+            'DecimationFlow', 'decimation_flow', 'FlowCouplings', 'flow_couplings', 'ir_field',
+            'ring_log_probabilities', 'marginal_log_probabilities'
+        ],
+        'kl_1d': [
+            'kl_same_lattice', 'kl_lifted', 'kl_asymptote', 'enumerated_kl_same_lattice', 'enumerated_kl_lifted'
         ],
         'gaussian_dbm': [
             'MAX_VISIBLE_UNITS', 'check_dbm_parameters', 'renormalized_couplings', 'marginalization_constants',
@@ -27,8 +29,8 @@ __getattr__, __dir__, __all__ = attach(
             'DBMGibbsTrace', 'gibbs_sample_dbm'
         ],
         'truncation': [
-            'nnn_ring_log_probabilities', 'project_nnn_couplings', 'moment_matched_nnn_couplings',
-            'TruncatedFlow', 'truncated_nnn_flow'
+            'NNNCouplings', 'nnn_ring_log_probabilities', 'project_nnn_couplings', 'MAX_NEWTON_ITERATIONS',
+            'moment_matched_nnn_couplings', 'TruncatedFlow', 'truncated_nnn_flow'
         ],
     },
 )
