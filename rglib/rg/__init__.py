@@ -1,7 +1,7 @@
 """Coarse-graining: 1D decimation and its relative entropies, truncated flows, block-spin RG, the Gaussian DBM.
 
-Submodules: ``blockspin``, ``decimation``, ``gaussian_dbm``, ``kl_1d``, ``truncation``. Their public names are also available
-here, imported on first use (``from rglib.rg import ...``).
+Submodules: ``blockspin``, ``cumulants``, ``decimation``, ``gaussian_dbm``, ``kl_1d``, ``truncation``. Their public
+names are also available here, imported on first use (``from rglib.rg import ...``).
 """
 from .._lazy import attach
 
@@ -9,10 +9,14 @@ __getattr__, __dir__, __all__ = attach(
     __name__,
     {
         'blockspin': [
-            'MAX_SPINS', 'tanh_block_rule', 'decimation_block_rule', 'majority_block_rule', 'ring_hamiltonian',
-            'ring_block_split', 'renormalized_hamiltonian', 'CumulantDecomposition', 'cumulant_decomposition',
-            'log_mgf_taylor_coefficients', 'cumulants_from_distribution', 'log_mgf_convergence_radius',
-            'ring_subset_ranges', 'coupling_weight_by_range', 'block_environment_mutual_information'
+            'MAX_SPINS', 'MAX_BLOCK_SIZE', 'tanh_block_rule', 'decimation_block_rule', 'majority_block_rule',
+            'ring_hamiltonian', 'RingBlockSplit', 'ring_block_split', 'renormalized_hamiltonian',
+            'CumulantDecomposition', 'cumulant_decomposition', 'ring_subset_ranges', 'coupling_weight_by_range',
+            'block_environment_mutual_information'
+        ],
+        'cumulants': [
+            'MAX_ORDER', 'MAX_LATTICE_DEGREE', 'log_mgf_taylor_coefficients', 'cumulants_from_distribution',
+            'log_mgf_convergence_radius'
         ],
         'decimation': [
             'MAX_STEPS', 'MAX_ENUMERATION_N', 'MAX_STORED_VALUES', 'DecimationStep', 'decimate_1d',
