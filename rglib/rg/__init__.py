@@ -1,7 +1,7 @@
 """Coarse-graining: 1D decimation and its relative entropies, truncated flows, block-spin RG, the Gaussian DBM.
 
-Submodules: ``blockspin``, ``cumulants``, ``decimation``, ``gaussian_dbm``, ``kl_1d``, ``truncation``. Their public
-names are also available here, imported on first use (``from rglib.rg import ...``).
+Submodules: ``blockspin``, ``cumulants``, ``decimation``, ``gaussian_dbm``, ``gaussian_dbm_numerics``, ``kl_1d``,
+``truncation``. Their public names are also available here, imported on first use (``from rglib.rg import ...``).
 """
 from .._lazy import attach
 
@@ -27,10 +27,14 @@ __getattr__, __dir__, __all__ = attach(
             'kl_same_lattice', 'kl_lifted', 'kl_asymptote', 'enumerated_kl_same_lattice', 'enumerated_kl_lifted'
         ],
         'gaussian_dbm': [
-            'MAX_VISIBLE_UNITS', 'check_dbm_parameters', 'renormalized_couplings', 'marginalization_constants',
+            'MAX_VISIBLE_UNITS', 'DBMParameters', 'check_dbm_parameters', 'RenormalizedCouplings',
+            'renormalized_couplings', 'MarginalizationConstants', 'marginalization_constants',
             'gaussian_log_integral', 'gaussian_log_mgf', 'energy_xyz', 'energy_xy', 'energy_x', 'log_partition',
-            'visible_log_probabilities', 'exact_visible_moments', 'quadrature_energy_xy', 'quadrature_energy_x',
-            'DBMGibbsTrace', 'gibbs_sample_dbm'
+            'VisibleDistribution', 'visible_log_probabilities', 'VisibleMoments', 'exact_visible_moments'
+        ],
+        'gaussian_dbm_numerics': [
+            'MAX_GRID_POINTS', 'quadrature_energy_xy', 'quadrature_energy_x', 'MAX_GIBBS_UPDATES', 'DBMGibbsTrace',
+            'gibbs_sample_dbm'
         ],
         'truncation': [
             'NNNCouplings', 'nnn_ring_log_probabilities', 'project_nnn_couplings', 'MAX_NEWTON_ITERATIONS',
