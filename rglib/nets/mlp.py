@@ -239,7 +239,8 @@ def empirical_kernels(preactivations: Sequence[torch.Tensor]) -> torch.Tensor:
         if h.is_complex() or not h.is_floating_point():
             raise TypeError(f"preactivations[{i}] must be a real floating-point tensor; got dtype {h.dtype}")
         if h.shape[0] != preactivations[0].shape[0]:
-            raise ValueError("all layers must have the same batch size B")
+            raise ValueError(f"preactivations must all have the same batch size B = {preactivations[0].shape[0]}; "
+                             f"preactivations[{i}] has {h.shape[0]}")
         out.append(h @ h.T / h.shape[1])
     return torch.stack(out)
 
@@ -247,8 +248,10 @@ def empirical_kernels(preactivations: Sequence[torch.Tensor]) -> torch.Tensor:
 def _as_input_batch(x) -> torch.Tensor:
     if isinstance(x, np.ndarray):
         x = torch.from_numpy(check_real_array(x, "x"))
-    if not isinstance(x, torch.Tensor) or x.ndim != 2:
-        raise ValueError(f"x must be a (B, N_0) tensor or array; got {getattr(x, 'shape', type(x).__name__)}")
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a (B, N_0) torch.Tensor or numpy array; got {type(x).__name__}")
+    if x.ndim != 2:
+        raise ValueError(f"x must be a (B, N_0) tensor or array; got shape {tuple(x.shape)}")
     if x.is_complex() or not x.is_floating_point():
         raise TypeError(f"x must be a real floating-point tensor or array; got dtype {x.dtype}")
     if not bool(torch.isfinite(x).all()):
@@ -260,8 +263,10 @@ def _sample_preactivation_kernels_iv(x, depth, width, sigma_w2, sigma_b2, seeds,
     x = _as_input_batch(x)
     depth = check_int(depth, "depth", 1)
     width = check_int(width, "width", 1)
-    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence) or len(seeds) == 0:
-        raise ValueError("seeds must be a non-empty sequence of ints")
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
+        raise TypeError(f"seeds must be a non-empty sequence of ints; got {type(seeds).__name__}")
+    if len(seeds) == 0:
+        raise ValueError("seeds must be a non-empty sequence of ints; got an empty one")
     seeds = [check_int(s, f"seeds[{i}]", 0) for i, s in enumerate(seeds)]
     B, n0 = x.shape
     cost = len(seeds) * (B + 1) * (n0 * width + (depth - 1) * width * width)
