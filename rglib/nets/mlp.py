@@ -148,10 +148,10 @@ class GaussianMLP(nn.Module):
 
     Examples
     --------
-    >>> net = GaussianMLP([784, 500, 500], sigma_w2=1.76, sigma_b2=0.05, seed=0, dtype=torch.float64)
+    >>> net = GaussianMLP([784, 50, 50], sigma_w2=1.76, sigma_b2=0.05, seed=0, dtype=torch.float64)
     >>> out, pre = net(torch.zeros(8, 784, dtype=torch.float64), return_preactivations=True)
     >>> out.shape, [tuple(h.shape) for h in pre]
-    (torch.Size([8, 500]), [(8, 500), (8, 500)])
+    (torch.Size([8, 50]), [(8, 50), (8, 50)])
     """
 
     def __init__(self, widths: Sequence[int], sigma_w2: float, sigma_b2: float, *, activation: str = "tanh",
