@@ -343,3 +343,11 @@ def test_ring_subset_ranges_against_definition():
             sites = [k for k in range(n) if S >> (n - 1 - k) & 1]
             want = max([min(abs(i - j), n - abs(i - j)) for i in sites for j in sites], default=0)
             assert got[S] == want
+
+
+def test_costs_are_bounded_before_the_work():
+    K0, K1 = bs.ring_block_split(22, 0.3, 0.0, 2)
+    with pytest.raises(ValueError, match="1 GiB"):
+        bs.cumulant_decomposition(K0, K1 + 1e-3 * (np.arange(K1.size) % 4), bs.decimation_block_rule(2), decimals=6)
+    with pytest.raises(ValueError, match="probs holds"):
+        cum.log_mgf_convergence_radius(np.arange(900.0), np.full((200, 900), 1 / 900))

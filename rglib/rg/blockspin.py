@@ -346,6 +346,8 @@ class CumulantDecomposition(NamedTuple):
 
 #: Largest number of distinct values of K_1 in :func:`cumulant_decomposition`.
 _MAX_K1_VALUES = 64
+#: Largest number of values (distinct K_1 values times fine states) stored by :func:`cumulant_decomposition`.
+_MAX_MASKED_VALUES = 2**27
 
 
 def _cumulant_decomposition_iv(K0, K1, rule, decimals):
@@ -398,6 +400,10 @@ def cumulant_decomposition(K0: ArrayLike, K1: ArrayLike, rule: ArrayLike, *, dec
     values, inverse = np.unique(np.round(K1a, d), return_inverse=True)
     if values.shape[0] > _MAX_K1_VALUES:
         raise ValueError(f"K1 takes {values.shape[0]} distinct values; at most {_MAX_K1_VALUES} are supported")
+    if values.shape[0] * K0a.size > _MAX_MASKED_VALUES:
+        raise ValueError(f"K1 takes {values.shape[0]} distinct values on 2**{K0a.size.bit_length() - 1} states: "
+                         f"{values.shape[0] * K0a.size} > {_MAX_MASKED_VALUES} values (1 GiB) would be stored; "
+                         "use fewer spins or round K1 more coarsely (decimals)")
     shift = K0a.max()
     w0 = np.exp(K0a - shift)
     ln_Z0 = float(np.log(w0.sum()) + shift)

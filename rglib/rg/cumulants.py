@@ -33,7 +33,9 @@ __all__ = [
 MAX_ORDER = 400
 #: Largest span ``(max - min) / step`` of lattice values for the radius of convergence (the degree of the
 #: polynomial whose roots are computed, ``O(degree**3)`` per distribution).
-MAX_LATTICE_DEGREE = 2000
+MAX_LATTICE_DEGREE = 1000
+#: Largest ``number of distributions * degree**3`` of one :func:`log_mgf_convergence_radius` call (about a minute).
+_MAX_ROOT_WORK = 10**11
 
 
 def _values_probs(values: ArrayLike, probs: ArrayLike):
@@ -188,6 +190,10 @@ def log_mgf_convergence_radius(values: ArrayLike, probs: ArrayLike, *,
     if not np.allclose(k, np.round(k), atol=rtol * max(1.0, k.max())):
         raise ValueError("values must lie on a lattice v0 + d k (integer k) for the radius to be computed")
     k = np.round(k).astype(int)
+    n_dist = int(np.prod(P.shape[:-1]))
+    if n_dist * int(k.max()) ** 3 > _MAX_ROOT_WORK:
+        raise ValueError(f"probs holds {n_dist} distributions of lattice degree {k.max()}: about "
+                         f"{n_dist * int(k.max()) ** 3:.2g} operations (> {_MAX_ROOT_WORK:.0e}); pass fewer at once")
     coef = np.zeros(P.shape[:-1] + (k.max() + 1,))
     coef[..., k] = P
     flat = coef.reshape(-1, coef.shape[-1])
