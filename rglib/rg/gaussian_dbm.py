@@ -45,8 +45,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import logsumexp
 
-from .._checks import check_real_array, check_real_scalar
 from ..ising.enumeration import all_spin_configurations
+from ._dbm_checks import _check_B, _check_beta, _hidden, _real_matrix, _sources, _visible
 
 __all__ = [
     "MAX_VISIBLE_UNITS",
@@ -70,36 +70,6 @@ __all__ = [
 
 #: Largest visible layer for which the exact enumeration of p(x) is allowed (2**20 states).
 MAX_VISIBLE_UNITS = 20
-
-
-# ---------------------------------------------------------------------------------------------
-# argument checking (thin domain wrappers of rglib._checks)
-# ---------------------------------------------------------------------------------------------
-def _real_matrix(value: ArrayLike, name: str, ndim: int) -> NDArray[np.float64]:
-    """A finite float64 array with exactly ``ndim`` axes, none of them empty (shared with rglib.rg.gaussian_dbm_numerics)."""
-    arr = check_real_array(value, name)
-    if arr.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-dimensional; got shape {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"{name} must have positive sizes; got shape {arr.shape}")
-    return arr
-
-
-def _check_beta(beta) -> float:
-    """The inverse temperature as a float ``> 0`` (shared with rglib.rg.gaussian_dbm_numerics)."""
-    return check_real_scalar(beta, "beta", lower=0.0, lower_strict=True, what="beta > 0 (finite)")
-
-
-def _check_B(B: ArrayLike) -> NDArray[np.float64]:
-    B = _real_matrix(B, "B", 2)
-    norm = float(np.linalg.norm(B, 2))
-    if not norm < 1.0:
-        raise ValueError(
-            f"B must have spectral norm ||B||_2 < 1 (then 1 - B B^T and the quadratic form of (y, z) are "
-            f"positive definite and the Gaussian integrals exist); got ||B||_2 = {norm:.6g} >= 1, "
-            "so the integral over y diverges"
-        )
-    return B
 
 
 class DBMParameters(NamedTuple):
@@ -247,13 +217,6 @@ def marginalization_constants(B: ArrayLike, beta: float = 1.0) -> Marginalizatio
     return MarginalizationConstants(float(f), float(g))
 
 
-def _sources(J: ArrayLike, name: str, k: int) -> NDArray[np.float64]:
-    J = check_real_array(J, name)
-    if J.ndim < 1 or J.shape[-1] != k:
-        raise ValueError(f"{name} must have shape (..., {k}); got {J.shape}")
-    return J
-
-
 def gaussian_log_integral(M: ArrayLike, J: ArrayLike) -> NDArray[np.float64] | float:
     r""":math:`\ln\int d^k u\, \exp(-\tfrac12 u^\top M u + J^\top u)
     = \tfrac k2\ln 2\pi - \tfrac12\ln\det M + \tfrac12 J^\top M^{-1}J`.
@@ -335,21 +298,6 @@ def gaussian_log_mgf(t: ArrayLike, cov: ArrayLike, mean: ArrayLike | None = None
 # ---------------------------------------------------------------------------------------------
 # energies at the three scales
 # ---------------------------------------------------------------------------------------------
-def _visible(x: ArrayLike, n: int) -> NDArray[np.float64]:
-    xa = np.asarray(x)
-    if not (np.issubdtype(xa.dtype, np.integer) or np.issubdtype(xa.dtype, np.floating)):
-        raise TypeError(f"x must be an array of +-1; got dtype {xa.dtype}")
-    if xa.ndim < 1 or xa.shape[-1] != n:
-        raise ValueError(f"x must have shape (..., n) with n = {n}; got {xa.shape}")
-    if not np.all((xa == 1) | (xa == -1)):
-        raise ValueError("x must contain only +1 and -1")
-    return xa.astype(np.float64)
-
-
-def _hidden(v: ArrayLike, k: int, name: str) -> NDArray[np.float64]:
-    return _sources(v, name, k)
-
-
 def energy_xyz(x: ArrayLike, y: ArrayLike, z: ArrayLike, a: ArrayLike, A: ArrayLike, B: ArrayLike):
     r"""Joint energy :math:`H(x,y,z) = -a^\top x + \tfrac12(y^\top y+z^\top z) - x^\top Ay - y^\top Bz`.
 

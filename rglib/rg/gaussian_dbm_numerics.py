@@ -23,7 +23,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import logsumexp
 
 from .._checks import check_bool, check_choice, check_int, check_real_scalar, numpy_generator
-from .gaussian_dbm import _hidden, _visible, check_dbm_parameters, energy_xyz
+from ._dbm_checks import _hidden, _visible
+from .gaussian_dbm import check_dbm_parameters, energy_xyz
 
 __all__ = [
     "MAX_GRID_POINTS",
