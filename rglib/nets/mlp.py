@@ -77,6 +77,16 @@ def _make_generator(seed, generator) -> torch.Generator:
     return g
 
 
+def _gaussian_parameters(widths: list[int], sigma_w2: float, sigma_b2: float, generator: torch.Generator,
+                         dtype: torch.dtype):
+    """Yield ``(W^l, b^l)`` for ``l = 1, ..., L`` on the generator's device, drawn in the order and scaling of
+    :class:`GaussianMLP` (weights, then biases, layer by layer); shared with the stacked trainer."""
+    for n_in, n_out in zip(widths[:-1], widths[1:]):
+        w = torch.randn(n_out, n_in, generator=generator, dtype=dtype, device=generator.device)
+        b = torch.randn(n_out, generator=generator, dtype=dtype, device=generator.device)
+        yield w.mul_(math.sqrt(sigma_w2 / n_in)), b.mul_(math.sqrt(sigma_b2))
+
+
 def _gaussian_mlp_iv(widths, sigma_w2, sigma_b2, activation, final_activation, seed, generator, device, dtype):
     widths = _check_widths(widths)
     sigma_w2 = _check_variance(sigma_w2, "sigma_w2", allow_zero=False)
@@ -164,13 +174,11 @@ class GaussianMLP(nn.Module):
                                    dtype)
         self._phi = _ACTIVATIONS[self.activation]
         layers = []
-        for n_in, n_out in zip(self.widths[:-1], self.widths[1:]):
-            layer = nn.utils.skip_init(nn.Linear, n_in, n_out, device=device, dtype=dtype)
+        for w, b in _gaussian_parameters(self.widths, self.sigma_w2, self.sigma_b2, g, dtype):
+            layer = nn.utils.skip_init(nn.Linear, w.shape[1], w.shape[0], device=device, dtype=dtype)
             with torch.no_grad():
-                w = torch.randn(n_out, n_in, generator=g, dtype=dtype, device=g.device)
-                b = torch.randn(n_out, generator=g, dtype=dtype, device=g.device)
-                layer.weight.copy_(w.mul_(math.sqrt(self.sigma_w2 / n_in)).to(device))
-                layer.bias.copy_(b.mul_(math.sqrt(self.sigma_b2)).to(device))
+                layer.weight.copy_(w.to(device))
+                layer.bias.copy_(b.to(device))
             layers.append(layer)
         self.layers = nn.ModuleList(layers)
 
