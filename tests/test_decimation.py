@@ -442,3 +442,20 @@ def test_both_relative_entropies_are_nonnegative(K0, h0, n):
     assert kl_same_lattice(K0, h0, n) >= 0.0
     assert kl_lifted(K0, h0, n) >= 0.0
     assert kl_same_lattice(K0, h0, 0) == 0.0 and kl_lifted(K0, h0, 0) == 0.0
+
+
+def test_strong_antiferromagnets_are_refused_not_zeroed():
+    """Below K0 = -177 rglib.ising.chain's closed forms overflow (inf/NaN); the relative entropies say so
+    instead of returning a clipped 0.0, and the enumerated versions still work there."""
+    for f in (kl_same_lattice, kl_lifted):
+        for N in (None, 8):
+            with pytest.raises(ValueError, match="K0 must be >= K0_MIN"):
+                f(-200.0, 0.3, 2, N=N)
+            assert f(-150.0, 0.3, 2, N=N) > 0.1
+    with pytest.raises(ValueError, match="K0"):
+        kl_asymptote(-1e3)
+    assert kl_asymptote(-150.0) == pytest.approx(np.log(2), rel=1e-14)  # K tanh K - ln cosh K at h = 0
+    assert kl_same_lattice(-150.0, 0.3, 2, N=8) == pytest.approx(enumerated_kl_same_lattice(8, -150.0, 0.3, 2),
+                                                                 rel=1e-9)
+    assert kl_lifted(-150.0, 0.3, 2, N=8) == pytest.approx(enumerated_kl_lifted(8, -150.0, 0.3, 2), rel=1e-9)
+    assert enumerated_kl_same_lattice(8, -1e3, 1.0, 2) > 1e3

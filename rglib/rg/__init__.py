@@ -24,7 +24,8 @@ __getattr__, __dir__, __all__ = attach(
             'ring_log_probabilities', 'marginal_log_probabilities'
         ],
         'kl_1d': [
-            'kl_same_lattice', 'kl_lifted', 'kl_asymptote', 'enumerated_kl_same_lattice', 'enumerated_kl_lifted'
+            'K0_MIN', 'kl_same_lattice', 'kl_lifted', 'kl_asymptote', 'enumerated_kl_same_lattice',
+            'enumerated_kl_lifted'
         ],
         'gaussian_dbm': [
             'MAX_VISIBLE_UNITS', 'DBMParameters', 'check_dbm_parameters', 'RenormalizedCouplings',

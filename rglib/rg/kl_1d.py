@@ -47,6 +47,7 @@ from .decimation import (
 )
 
 __all__ = [
+    "K0_MIN",
     "kl_same_lattice",
     "kl_lifted",
     "kl_asymptote",
@@ -57,9 +58,27 @@ __all__ = [
 # ----------------------------------------------------------------------------------------------
 # relative entropies: closed forms
 # ----------------------------------------------------------------------------------------------
+#: Smallest ``K0`` of the closed forms: the transfer-matrix results of :mod:`rglib.ising.chain` overflow below
+#: (:math:`e^{-4K} > 10^{308}`); the enumerated versions have no such limit.
+K0_MIN = -177.0
+
+
+def _check_K0_range(K0: NDArray[np.float64]) -> None:
+    if np.any(K0 < K0_MIN):
+        raise ValueError(f"K0 must be >= K0_MIN = {K0_MIN:g} for the closed forms (the transfer-matrix results of "
+                         f"rglib.ising.chain overflow for strongly antiferromagnetic K); got {K0.min():g}")
+
+
+def _clip_roundoff(d: NDArray[np.float64], K0: NDArray[np.float64], h0: NDArray[np.float64]) -> NDArray[np.float64]:
+    """A divergence is >= 0: clip negative round-off (not larger errors, which stay visible)."""
+    tol = 1e-12 * np.maximum(1.0, np.maximum(np.abs(K0), np.abs(h0)))
+    return np.where((d < 0) & (d >= -tol), 0.0, d)
+
+
 def _kl_iv(K0: ArrayLike, h0: ArrayLike, n: ArrayLike, N: int | None):
     """Checked, broadcast ``(K0, h0, n)`` and ``N`` (``None`` or an int >= 1) for the relative entropies."""
     K0, h0 = _couplings(K0, h0, ("K0", "h0"))
+    _check_K0_range(K0)
     n = _steps(n)
     if N is not None:
         N = check_int(N, "N", 1)
@@ -98,7 +117,7 @@ def kl_same_lattice(K0: ArrayLike, h0: ArrayLike, n: ArrayLike, N: int | None = 
     Parameters
     ----------
     K0, h0 : array_like
-        Initial (UV) couplings, finite reals.
+        Initial (UV) couplings, finite reals, ``K0 >= K0_MIN``.
     n : int or array_like of int
         Number of RG steps, ``0 <= n <= MAX_STEPS``. ``K0``, ``h0``, ``n`` broadcast.
     N : int or None
@@ -107,7 +126,7 @@ def kl_same_lattice(K0: ArrayLike, h0: ArrayLike, n: ArrayLike, N: int | None = 
     Returns
     -------
     float or ndarray
-        Non-negative (round-off below zero is clipped), ``0`` at ``n = 0``.
+        Non-negative (round-off below zero is clipped to 0), ``0`` at ``n = 0``.
 
     See Also
     --------
@@ -134,7 +153,7 @@ def kl_same_lattice(K0: ArrayLike, h0: ArrayLike, n: ArrayLike, N: int | None = 
         lzn = np.asarray(ring_log_partition(N, Kn, hn))
         d = (K0 - Kn) * u0 + (h0 - hn) * m0 - (lz0 - lzn) / N
     d = np.where((Kn == K0) & (hn == h0), 0.0, d)  # n = 0 (or a fixed point): exactly zero
-    return _out(np.maximum(d, 0.0))  # a divergence: round-off below 0 (~1e-17 near K0 = 0) is clipped
+    return _out(_clip_roundoff(d, K0, h0))
 
 
 def kl_lifted(K0: ArrayLike, h0: ArrayLike, n: ArrayLike, N: int | None = None):
@@ -191,7 +210,7 @@ def kl_lifted(K0: ArrayLike, h0: ArrayLike, n: ArrayLike, N: int | None = None):
             Sk = np.asarray(ring_entropy(Nk, Kn[sel], hn[sel]))
             d[sel] = ((N - Nk) * LN2 - S0[sel] + Sk) / N
     d = np.where(n == 0, 0.0, d)
-    return _out(np.maximum(d, 0.0))  # a divergence: round-off below 0 (~1e-17 near K0 = 0) is clipped
+    return _out(_clip_roundoff(d, K0, h0))
 
 
 def kl_asymptote(K0: ArrayLike, h0: ArrayLike = 0.0, definition: str = "A"):
@@ -208,7 +227,7 @@ def kl_asymptote(K0: ArrayLike, h0: ArrayLike = 0.0, definition: str = "A"):
     Parameters
     ----------
     K0, h0 : array_like
-        Initial couplings (finite reals, broadcast).
+        Initial couplings (finite reals, broadcast), ``K0 >= K0_MIN``.
     definition : {'A', 'B'}
         Which relative entropy.
 
@@ -229,14 +248,15 @@ def kl_asymptote(K0: ArrayLike, h0: ArrayLike = 0.0, definition: str = "A"):
     """
     definition = check_choice(definition, "definition", ("A", "B"))
     K0, h0 = _couplings(K0, h0, ("K0", "h0"))
+    _check_K0_range(K0)
     s0 = np.asarray(chain_entropy_per_site(K0, h0))
     if definition == "B":
-        return _out(np.maximum(LN2 - s0, 0.0))
+        return _out(_clip_roundoff(LN2 - s0, K0, h0))
     _, _, _, omm = chain_parts(K0, h0)
     p = 0.5 * omm  # minority-spin probability (1 - |m|)/2
     with np.errstate(divide="ignore", invalid="ignore"):
         H2 = np.where(p > 0, -p * np.log(p) - (1 - p) * np.log1p(-p), 0.0)
-    return _out(np.maximum(H2 - s0, 0.0))
+    return _out(_clip_roundoff(H2 - s0, K0, h0))
 
 
 # ----------------------------------------------------------------------------------------------
