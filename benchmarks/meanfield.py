@@ -15,6 +15,7 @@ import torch
 
 from _timing import best_time
 
+from rglib.nets import criticality as crit
 from rglib.nets import meanfield as mf
 from rglib.nets import quadrature as quad
 from rglib.nets.mlp import GaussianMLP
@@ -30,20 +31,20 @@ def main() -> None:
 
     for n_w, n_b in ([(41, 21)] if args.quick else [(41, 21), (161, 81)]):
         W, B = np.meshgrid(np.linspace(0.5, 4.5, n_w), np.linspace(0.0, 1.0, n_b))
-        t = best_time(lambda: mf.phase_summary(W, B), repeat, warmup=False)
+        t = best_time(lambda: crit.phase_summary(W, B), repeat, warmup=False)
         print(f"phase_summary on {n_w}x{n_b} grid: {t:.3f} s ({1e3 * t / W.size:.3f} ms per point)")
     sb2 = np.linspace(0.0, 2.0, 101)
-    t = best_time(lambda: mf.critical_weight_variance(sb2), repeat, warmup=False)
+    t = best_time(lambda: crit.critical_weight_variance(sb2), repeat, warmup=False)
     print(f"critical_weight_variance, 101 values: {t:.3f} s")
     t = best_time(lambda: mf.kernel_trajectory(np.eye(5) + 0.5, 50, 2.5, 0.05), repeat, warmup=False)
     print(f"kernel_trajectory, 5 inputs x 50 layers: {t:.3f} s")
 
-    ref = mf.critical_weight_variance(2.0)
+    ref = crit.critical_weight_variance(2.0)
     for n in (51, 101, 151, 201):
-        print(f"Gauss-Hermite n={n:3d}: sigma_w,c^2(sigma_b^2=2) error {mf.critical_weight_variance(2.0, n_hermite=n) - ref:+.2e}")
-    n_trap = quad.trapezoid_rule(mf.fixed_point_q(ref, 2.0))[0].size
-    print(f"default trapezoidal rule at q* = {mf.fixed_point_q(ref, 2.0):.3f}: {n_trap} nodes; Gauss-Hermite with "
-          f"{n_trap} nodes: error {mf.critical_weight_variance(2.0, n_hermite=n_trap) - ref:+.2e}")
+        print(f"Gauss-Hermite n={n:3d}: sigma_w,c^2(sigma_b^2=2) error {crit.critical_weight_variance(2.0, n_hermite=n) - ref:+.2e}")
+    n_trap = quad.trapezoid_rule(crit.fixed_point_q(ref, 2.0))[0].size
+    print(f"default trapezoidal rule at q* = {crit.fixed_point_q(ref, 2.0):.3f}: {n_trap} nodes; Gauss-Hermite with "
+          f"{n_trap} nodes: error {crit.critical_weight_variance(2.0, n_hermite=n_trap) - ref:+.2e}")
 
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     width, depth = 2000, 10

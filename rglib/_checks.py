@@ -69,3 +69,75 @@ def numpy_generator(seed) -> np.random.Generator:
     if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)) and seed >= 0):
         return np.random.default_rng(seed)
     raise TypeError(f"seed must be None, a non-negative int or a numpy.random.Generator; got {seed!r}")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Added for the rg/nets modules: scalars, integer arrays, choices, flags.
+# ---------------------------------------------------------------------------------------------------------------
+def check_real_scalar(value, name: str, *, lower: float | None = None, lower_strict: bool = False,
+                      upper: float | None = None, what: str = "") -> float:
+    """``value`` as a finite Python float in an optional range; arrays of size != 1 are a ``ValueError``.
+
+    Same bounds and messages as :func:`check_real_array`; a 0-d or size-1 array is accepted.
+    """
+    arr = check_real_array(value, name, lower=lower, lower_strict=lower_strict, upper=upper, what=what)
+    if arr.size != 1:
+        raise ValueError(f"{name} must be a single real number; got an array of shape {arr.shape}")
+    return float(arr.reshape(()))
+
+
+def check_int_array(value, name: str, minimum: int = 0, maximum: int | None = None) -> NDArray[np.int64]:
+    """``value`` (an int or an integer array) as an int64 array in ``[minimum, maximum]``.
+
+    Bools and non-integer dtypes (floats, even whole-valued) are a ``TypeError``.
+    """
+    if isinstance(value, (bool, np.bool_, str, bytes)):
+        raise TypeError(f"{name} must be an int or an array of ints; got {type(value).__name__} {value!r}")
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # pragma: no cover - exotic objects
+        raise TypeError(f"{name} must be an int or an array of ints") from exc
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} must be an int or an array of ints; got dtype {arr.dtype}")
+    upper = "" if maximum is None else f" and <= {maximum}"
+    if np.any(arr < minimum) or (maximum is not None and np.any(arr > maximum)):
+        bad = arr[(arr < minimum) | ((arr > maximum) if maximum is not None else False)]
+        raise ValueError(f"{name} must be >= {minimum}{upper}; got {int(bad.ravel()[0])}")
+    return arr.astype(np.int64)
+
+
+def check_choice(value, name: str, allowed) -> str:
+    """``value`` if it is one of the strings ``allowed``; a non-string is a ``TypeError``."""
+    allowed = tuple(allowed)
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, one of {allowed}; got {type(value).__name__} {value!r}")
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}; got {value!r}")
+    return value
+
+
+def check_bool(value, name: str) -> bool:
+    """``value`` as a Python bool; anything but ``bool``/``numpy.bool_`` is a ``TypeError``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+__all__ += ["check_real_scalar", "check_int_array", "check_choice", "check_bool"]
+
+
+def check_log_array(value, name: str) -> NDArray[np.float64]:
+    """``value`` as a float64 array of logarithms: finite reals or ``-inf`` (the log of zero); NaN/+inf rejected."""
+    if isinstance(value, (str, bytes, bool, np.bool_)):
+        raise TypeError(f"{name} must be a real number or an array of reals; got {type(value).__name__}")
+    arr = np.asarray(value)
+    if arr.dtype == object or np.iscomplexobj(arr) or not (
+            np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+        raise TypeError(f"{name} must be a real number or an array of reals; got dtype {arr.dtype}")
+    arr = arr.astype(np.float64)
+    if np.any(np.isnan(arr) | np.isposinf(arr)):
+        raise ValueError(f"{name} must hold logarithms: finite reals or -inf (no NaN or +inf)")
+    return arr
+
+
+__all__ += ["check_log_array"]

@@ -12,6 +12,7 @@ from scipy.special import bernoulli, logsumexp
 
 from rglib.ising import subset_orders, walsh_coefficients, walsh_synthesis
 from rglib.rg import blockspin as bs
+from rglib.rg import cumulants as cum
 from rglib.ising import all_spin_configurations, ring_log_partition
 
 
@@ -152,7 +153,7 @@ def test_decimation_conditional_is_independent_bonds():
 def test_log_mgf_coefficients_of_symmetric_two_point():
     """X = +-c: ln cosh(ct) = sum_n 2^{2n}(2^{2n}-1) B_{2n} (ct)^{2n} / (2n (2n)!)."""
     c, order = 0.9, 24
-    coef = bs.log_mgf_taylor_coefficients([-c, c], [0.5, 0.5], order)
+    coef = cum.log_mgf_taylor_coefficients([-c, c], [0.5, 0.5], order)
     B = bernoulli(order)
     expected = np.zeros(order)
     for n in range(1, order // 2 + 1):
@@ -166,7 +167,7 @@ def test_log_mgf_coefficients_against_mpmath():
     v = np.arange(9) * 0.6 - 2.4
     p = rng.dirichlet(np.ones(9))
     order = 30
-    coef = bs.log_mgf_taylor_coefficients(v, p, order)
+    coef = cum.log_mgf_taylor_coefficients(v, p, order)
     mpmath.mp.dps = 60
     f = lambda t: mpmath.log(sum(mpmath.mpf(pi) * mpmath.exp(mpmath.mpf(vi) * t) for vi, pi in zip(v, p)))
     ref = mpmath.taylor(f, 0, order)[1:]
@@ -176,31 +177,31 @@ def test_log_mgf_coefficients_against_mpmath():
 def test_cumulants_low_orders_and_bernoulli():
     v = np.array([0.0, 1.0])
     q = 0.3
-    k = bs.cumulants_from_distribution(v, [1 - q, q], 4)
+    k = cum.cumulants_from_distribution(v, [1 - q, q], 4)
     np.testing.assert_allclose(k, [q, q * (1 - q), q * (1 - q) * (1 - 2 * q),
                                    q * (1 - q) * (1 - 6 * q * (1 - q))], atol=1e-14)
     with pytest.raises(ValueError, match="sum to 1"):
-        bs.cumulants_from_distribution(v, [0.5, 0.6], 3)
+        cum.cumulants_from_distribution(v, [0.5, 0.6], 3)
     with pytest.raises(ValueError, match="order"):
-        bs.cumulants_from_distribution(v, [0.5, 0.5], 0)
+        cum.cumulants_from_distribution(v, [0.5, 0.5], 0)
 
 
 def test_convergence_radius():
     # X = +-1 with p = 1/2: ln cosh t, zeros at t = i pi/2
-    assert bs.log_mgf_convergence_radius([-1.0, 1.0], [0.5, 0.5]) == pytest.approx(np.pi / 2, rel=1e-12)
+    assert cum.log_mgf_convergence_radius([-1.0, 1.0], [0.5, 0.5]) == pytest.approx(np.pi / 2, rel=1e-12)
     # Bernoulli(q): 1 - q + q e^t = 0 at t = ln((q-1)/q) = ln((1-q)/q) + i pi
     q = 0.2
-    R = bs.log_mgf_convergence_radius([0.0, 1.0], [1 - q, q])
+    R = cum.log_mgf_convergence_radius([0.0, 1.0], [1 - q, q])
     assert R == pytest.approx(abs(complex(np.log((1 - q) / q), np.pi)), rel=1e-12)
     # the series converges at t = 1 iff R > 1: check the partial sums
     for d in (2.0, 4.0):  # R = pi/d: converges for d = 2, diverges for d = 4
-        RR = bs.log_mgf_convergence_radius([0.0, d], [0.5, 0.5])
+        RR = cum.log_mgf_convergence_radius([0.0, d], [0.5, 0.5])
         assert RR == pytest.approx(np.pi / d, rel=1e-12)
-        S = np.cumsum(bs.log_mgf_taylor_coefficients([0.0, d], [0.5, 0.5], 60))
+        S = np.cumsum(cum.log_mgf_taylor_coefficients([0.0, d], [0.5, 0.5], 60))
         exact = np.log(0.5 + 0.5 * np.exp(d))
         assert (abs(S[-1] - exact) < 1e-9) == (RR > 1)
     with pytest.raises(ValueError, match="lattice"):
-        bs.log_mgf_convergence_radius([0.0, 1.0, np.sqrt(2)], [0.3, 0.3, 0.4])
+        cum.log_mgf_convergence_radius([0.0, 1.0, np.sqrt(2)], [0.3, 0.3, 0.4])
 
 
 # ------------------------------------------------------------------ Walsh decomposition
@@ -286,7 +287,7 @@ def test_bad_inputs_are_named():
     with pytest.raises(TypeError, match="n must be an int"):
         bs.ring_subset_ranges(2.5)
     with pytest.raises(ValueError, match="values"):
-        bs.log_mgf_taylor_coefficients([0.0, 1.0], [[0.5, 0.5, 0.0]], 3)
+        cum.log_mgf_taylor_coefficients([0.0, 1.0], [[0.5, 0.5, 0.0]], 3)
     with pytest.raises(TypeError, match="rule must be"):
         bs.renormalized_hamiltonian(bs.ring_hamiltonian(4, 0.3), [["a", "b"], ["c", "d"]])
 
@@ -297,3 +298,56 @@ def test_cumulant_decomposition_merges_rounded_values():
     cd = bs.cumulant_decomposition(K0, noisy, bs.tanh_block_rule([0.4, 0.1]))
     assert cd.k1_values.shape == (5,)  # K1 = 0.3 * (4 - 2k), k = 0..4
     np.testing.assert_allclose(np.sort(cd.k1_values), 0.3 * np.arange(-4, 5, 2), atol=1e-12)
+
+
+# ------------------------------------------------------------------ issue 19: scalars, rtol, bounds, results
+def test_scalar_inputs_give_named_errors_not_index_errors():
+    for f in (cum.cumulants_from_distribution, cum.log_mgf_taylor_coefficients):
+        with pytest.raises(ValueError, match="probs must have shape"):
+            f([1.0], 1.0, 2)
+        with pytest.raises(ValueError, match="values must be a 1-D array"):
+            f(1.0, 1.0, 2)
+    with pytest.raises(ValueError, match="probs must have shape"):
+        cum.log_mgf_convergence_radius([1.0], 1.0)
+    with pytest.raises(ValueError, match="probs"):
+        cum.cumulants_from_distribution([0.0, 1.0], [1.5, -0.5], 2)
+
+
+def test_convergence_radius_checks_rtol_and_degree():
+    """rtol used to be ignored when invalid; a huge lattice span used to allocate and root a giant polynomial."""
+    for bad in (-1.0, 0.0, np.nan, np.inf, 0.9):
+        with pytest.raises(ValueError, match="rtol"):
+            cum.log_mgf_convergence_radius([0.0, 1.0, 2.0], [0.2, 0.3, 0.5], rtol=bad)
+    with pytest.raises(TypeError, match="rtol"):
+        cum.log_mgf_convergence_radius([0.0, 1.0, 2.0], [0.2, 0.3, 0.5], rtol="1e-9")
+    with pytest.raises(ValueError, match="MAX_LATTICE_DEGREE"):
+        cum.log_mgf_convergence_radius([0.0, 1.0, 1e9], [0.2, 0.3, 0.5])
+    assert cum.log_mgf_convergence_radius([3.0], [1.0]) == np.inf
+
+
+def test_named_tuple_results_unpack_as_before():
+    split = bs.ring_block_split(6, 0.5, 0.1, 2)
+    K0, K1 = split
+    assert split._fields == ("intra", "inter") and split.intra is K0 and split.inter is K1
+    cd = bs.cumulant_decomposition(K0, K1, bs.decimation_block_rule(2))
+    ln_Z0, ln_p0, ln_mean, values, probs = cd
+    np.testing.assert_array_equal(cd.total, ln_Z0 + ln_p0 + ln_mean)
+    assert cd._fields == ("ln_Z0", "ln_p0", "ln_mean_exp_K1", "k1_values", "k1_probs")
+
+
+def test_ring_subset_ranges_against_definition():
+    """The bit-rotation implementation against the definition (largest ring distance in the subset)."""
+    for n in (1, 2, 5, 8):
+        got = bs.ring_subset_ranges(n)
+        for S in range(2**n):
+            sites = [k for k in range(n) if S >> (n - 1 - k) & 1]
+            want = max([min(abs(i - j), n - abs(i - j)) for i in sites for j in sites], default=0)
+            assert got[S] == want
+
+
+def test_costs_are_bounded_before_the_work():
+    K0, K1 = bs.ring_block_split(22, 0.3, 0.0, 2)
+    with pytest.raises(ValueError, match="1 GiB"):
+        bs.cumulant_decomposition(K0, K1 + 1e-3 * (np.arange(K1.size) % 4), bs.decimation_block_rule(2), decimals=6)
+    with pytest.raises(ValueError, match="probs holds"):
+        cum.log_mgf_convergence_radius(np.arange(900.0), np.full((200, 900), 1 / 900))

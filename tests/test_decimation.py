@@ -1,4 +1,4 @@
-"""Tests for rglib.decimation: exact 1D decimation, relative entropies A and B, the truncated NNN RG."""
+"""Tests for rglib.rg.decimation and rglib.rg.kl_1d: exact 1D decimation, relative entropies A and B, the truncated NNN RG."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,15 +9,17 @@ from hypothesis import strategies as st
 from rglib.rg.decimation import (
     decimate_1d,
     decimation_flow,
-    enumerated_kl_lifted,
-    enumerated_kl_same_lattice,
     flow_couplings,
     ir_field,
+    marginal_log_probabilities,
+    ring_log_probabilities,
+)
+from rglib.rg.kl_1d import (
+    enumerated_kl_lifted,
+    enumerated_kl_same_lattice,
     kl_asymptote,
     kl_lifted,
     kl_same_lattice,
-    marginal_log_probabilities,
-    ring_log_probabilities,
 )
 from rglib.rg.truncation import (
     moment_matched_nnn_couplings,
@@ -334,3 +336,126 @@ def test_moment_matching_is_kl_minimum():
     rng = np.random.default_rng(0)
     for _ in range(5):
         assert kl_divergence(lp, nnn_ring_log_probabilities(8, *(th + 0.01 * rng.normal(size=3)))) > d0
+
+
+# ---------------------------------------------------------------- extremes (issue 19)
+def _ir_field_mpmath(K0: float, h0: float) -> float:
+    """h* = artanh m with m = sinh h / sqrt(sinh^2 h + e^{-4K}), in enough digits to resolve 1 - |m|."""
+    import mpmath
+
+    with mpmath.workdps(60 + int((4 * abs(K0) + 2 * abs(h0)) / 2.3)):
+        K, h = mpmath.mpf(K0), mpmath.mpf(h0)
+        m = mpmath.sinh(h) / mpmath.sqrt(mpmath.sinh(h) ** 2 + mpmath.exp(-4 * K))
+        return float(mpmath.atanh(m))
+
+
+@pytest.mark.parametrize("K0,h0", [(190.0, 0.1), (1e3, 1e-3), (1e3, 1e3), (0.0, 400.0), (0.5, 1e3),
+                                   (-1e3, 1e3), (-5.0, 1e-12), (1e-12, 1e-12), (20.0, -0.01), (300.0, -50.0)])
+def test_ir_field_extreme_couplings_match_mpmath(K0, h0):
+    """Was inf from K0 ~ 190 or h0 ~ 400 (1 - |m| underflowed); log-space now, finite and accurate."""
+    got = ir_field(K0, h0)
+    assert np.isfinite(got)
+    assert got == pytest.approx(_ir_field_mpmath(K0, h0), rel=1e-12, abs=1e-300)
+
+
+def test_ir_field_agrees_with_long_flow_at_large_coupling():
+    K0, h0 = np.array([190.0, 50.0, 3.0]), np.array([0.1, 400.0, -2.0])
+    fl = flow_couplings(K0, h0, 1000)
+    np.testing.assert_allclose(fl.h, ir_field(K0, h0), rtol=1e-12)
+
+
+def test_extreme_decimation_step_is_finite_and_consistent():
+    K = np.array([1e-12, 1e-3, 1e3, 1e3, -1e3])
+    h = np.array([1e-12, 1e3, 1e-12, 1e3, 0.5])
+    Kp, hp, lA = decimate_1d(K, h)
+    assert np.all(np.isfinite(Kp)) and np.all(np.isfinite(hp)) and np.all(np.isfinite(lA))
+    # K' = (1/4) ln(1 + sinh^2 2K / cosh^2 h): ~ K^2 for tiny K, h; ~ K - |h|/2 for huge K >> |h| ...
+    assert Kp[0] == pytest.approx(1e-24, rel=1e-10)
+    assert Kp[2] == pytest.approx(1e3 - 0.5 * np.log(2), rel=1e-15)
+    # ... and tiny when the field dominates (K = 1e-3, h = 1e3)
+    assert 0.0 <= Kp[1] < 1e-300
+    assert hp[3] == pytest.approx(1e3 + 0.5 * (4e3 - 0.0) / 2, rel=1e-12)  # h + (1/2) ln cosh(2K+h)/cosh(2K-h)
+
+
+def test_returns_are_named_tuples():
+    st_ = decimate_1d(0.5, 0.1)
+    assert st_._fields == ("K", "h", "log_A") and st_.K == st_[0]
+    fc = flow_couplings(0.5, 0.1, 2)
+    assert fc._fields == ("K", "h") and fc.h == fc[1]
+    tn = project_nnn_couplings(nnn_ring_log_probabilities(6, 0.5, 0.1, 0.0), 6)
+    assert tn._fields == ("K1", "K2", "h")
+
+
+def test_moment_matching_bad_tolerances_and_iterations():
+    """Was: zeros or unconverged couplings for tol in {NaN, inf, <= 0} or max_iter <= 0; bare TypeError for 2.0."""
+    lp = marginal_log_probabilities(nnn_ring_log_probabilities(16, 0.8, 0.4, 0.1), 16, 2)
+    for tol in (np.nan, np.inf, 0.0, -1e-3, 2.0):
+        with pytest.raises(ValueError, match="tol"):
+            moment_matched_nnn_couplings(lp, 8, tol=tol)
+    for it in (0, -3):
+        with pytest.raises(ValueError, match="max_iter"):
+            moment_matched_nnn_couplings(lp, 8, max_iter=it)
+    with pytest.raises(TypeError, match="max_iter must be an int"):
+        moment_matched_nnn_couplings(lp, 8, max_iter=2.0)
+    with pytest.raises(RuntimeError, match="max_iter = 1"):
+        moment_matched_nnn_couplings(lp, 8, max_iter=1)
+    with pytest.raises(ValueError, match="normalised"):
+        moment_matched_nnn_couplings(lp + 1.0, 8)
+    assert moment_matched_nnn_couplings(lp, 8, max_iter=50) == moment_matched_nnn_couplings(lp, 8)
+
+
+def test_scalars_and_argument_names():
+    """Was IndexError on a scalar log_p; enumerated_kl_lifted named K/h for its arguments K0/h0."""
+    with pytest.raises(ValueError, match="log_p must have 2"):
+        marginal_log_probabilities(0.0, 1, 1)
+    with pytest.raises(ValueError, match="K0"):
+        enumerated_kl_lifted(4, np.nan, 0.0, 1)
+    with pytest.raises(ValueError, match="h0"):
+        enumerated_kl_lifted(4, 1.0, np.inf, 1)
+    with pytest.raises(ValueError, match="h0"):
+        enumerated_kl_same_lattice(4, 1.0, np.nan, 1)
+
+
+def test_storage_bounds_are_checked_before_the_work():
+    with pytest.raises(ValueError, match="MAX_STORED_VALUES"):
+        decimation_flow(np.zeros(20_000), 0.0, 1000)
+    with pytest.raises(ValueError, match="MAX_STORED_VALUES"):
+        ring_log_probabilities(20, np.zeros(64))
+
+
+# ---------------------------------------------------------------- properties (hypothesis)
+@settings(max_examples=60)
+@given(st.floats(0.0, 1e3), st.floats(-1e3, 1e3), st.integers(1, 60))
+def test_flow_is_monotone_for_ferromagnets(K0, h0, n):
+    """K_n is non-increasing for K0 >= 0 (at any field) and |h_n| non-decreasing towards |h*|."""
+    fl = decimation_flow(K0, h0, n)
+    assert np.all(np.isfinite(fl.K)) and np.all(np.isfinite(fl.h))
+    assert np.all(np.diff(fl.K) <= 1e-12 * max(1.0, K0))
+    assert np.all(fl.K >= 0)
+    assert np.all(np.diff(np.abs(fl.h)) >= -1e-12 * max(1.0, abs(h0)))
+    assert np.all(np.abs(fl.h) <= abs(ir_field(K0, h0)) * (1 + 1e-12) + 1e-300)
+
+
+@settings(max_examples=60)
+@given(st.floats(-5.0, 50.0), st.floats(-3.0, 3.0), st.integers(0, 40))
+def test_both_relative_entropies_are_nonnegative(K0, h0, n):
+    assert kl_same_lattice(K0, h0, n) >= 0.0
+    assert kl_lifted(K0, h0, n) >= 0.0
+    assert kl_same_lattice(K0, h0, 0) == 0.0 and kl_lifted(K0, h0, 0) == 0.0
+
+
+def test_strong_antiferromagnets_are_refused_not_zeroed():
+    """Below K0 = -177 rglib.ising.chain's closed forms overflow (inf/NaN); the relative entropies say so
+    instead of returning a clipped 0.0, and the enumerated versions still work there."""
+    for f in (kl_same_lattice, kl_lifted):
+        for N in (None, 8):
+            with pytest.raises(ValueError, match="K0 must be >= K0_MIN"):
+                f(-200.0, 0.3, 2, N=N)
+            assert f(-150.0, 0.3, 2, N=N) > 0.1
+    with pytest.raises(ValueError, match="K0"):
+        kl_asymptote(-1e3)
+    assert kl_asymptote(-150.0) == pytest.approx(np.log(2), rel=1e-14)  # K tanh K - ln cosh K at h = 0
+    assert kl_same_lattice(-150.0, 0.3, 2, N=8) == pytest.approx(enumerated_kl_same_lattice(8, -150.0, 0.3, 2),
+                                                                 rel=1e-9)
+    assert kl_lifted(-150.0, 0.3, 2, N=8) == pytest.approx(enumerated_kl_lifted(8, -150.0, 0.3, 2), rel=1e-9)
+    assert enumerated_kl_same_lattice(8, -1e3, 1.0, 2) > 1e3

@@ -9,6 +9,7 @@ from scipy import integrate
 from scipy.special import logsumexp
 
 from rglib.rg import gaussian_dbm as gd
+from rglib.rg import gaussian_dbm_numerics as gdn
 from rglib.ising import all_spin_configurations
 from rglib.stats import mean_error
 
@@ -126,7 +127,7 @@ def test_marginalization_constants_closed_form():
 def test_energy_x_equals_brute_force_quadrature(m, p, beta):
     a, A, B = _model(3, m, p, seed=m + 10 * p)
     x = all_spin_configurations(3)
-    q = gd.quadrature_energy_x(x, a, A, B, beta, n_grid=61 if m + p == 3 else 121, half_width=22.0)
+    q = gdn.quadrature_energy_x(x, a, A, B, beta, n_grid=61 if m + p == 3 else 121, half_width=22.0)
     np.testing.assert_allclose(q, gd.energy_x(x, a, A, B, beta), atol=1e-9)
     # the partition function of the whole machine
     assert gd.log_partition(a, A, B, beta) == pytest.approx(logsumexp(-beta * q), abs=1e-9)
@@ -138,10 +139,10 @@ def test_energy_xy_equals_brute_force_quadrature():
     rng = np.random.default_rng(0)
     x = all_spin_configurations(3)
     y = rng.normal(size=(8, 2))
-    np.testing.assert_allclose(gd.quadrature_energy_xy(x, y, a, A, B, beta),
+    np.testing.assert_allclose(gdn.quadrature_energy_xy(x, y, a, A, B, beta),
                                gd.energy_xy(x, y, a, A, B, beta), atol=1e-10)
     # one y broadcast against many x
-    np.testing.assert_allclose(gd.quadrature_energy_xy(x, y[0], a, A, B, beta),
+    np.testing.assert_allclose(gdn.quadrature_energy_xy(x, y[0], a, A, B, beta),
                                gd.energy_xy(x, y[0], a, A, B, beta), atol=1e-10)
 
 
@@ -206,9 +207,9 @@ def test_partition_function_independent_of_order(n, m, p, beta, norm_B):
 def test_quadrature_rejects_huge_grids():
     a, A, B = _model(2, 3, 3)
     with pytest.raises(ValueError, match="grid points"):
-        gd.quadrature_energy_x(np.array([1, 1]), a, A, B, n_grid=101)
+        gdn.quadrature_energy_x(np.array([1, 1]), a, A, B, n_grid=101)
     with pytest.raises(ValueError, match="n_grid"):
-        gd.quadrature_energy_xy(np.array([1, 1]), np.zeros(3), a, A, B, n_grid=2)
+        gdn.quadrature_energy_xy(np.array([1, 1]), np.zeros(3), a, A, B, n_grid=2)
 
 
 @pytest.mark.parametrize("level, beta", [("xyz", 1.0), ("xy", 1.0), ("xyz", 0.6), ("xy", 1.7)])
@@ -217,7 +218,7 @@ def test_gibbs_matches_exact_correlations(level, beta):
     a, A, B = _model(5, 3, 2, seed=7, scale_A=0.35, norm_B=0.7)
     _, corr = gd.exact_visible_moments(a, A, B, beta)
     mean_x, _ = gd.exact_visible_moments(a, A, B, beta)
-    tr = gd.gibbs_sample_dbm(a, A, B, beta, level=level, n_chains=64, n_sweeps=1500, n_burn=100, seed=11)
+    tr = gdn.gibbs_sample_dbm(a, A, B, beta, level=level, n_chains=64, n_sweeps=1500, n_burn=100, seed=11)
     assert tr.xx_mean.shape == (1500, 5, 5) and tr.x_mean.shape == (1500, 5)
     mean, err, tau = mean_error(tr.xx_mean, axis=0)
     iu = np.triu_indices(5, 1)
@@ -229,14 +230,58 @@ def test_gibbs_matches_exact_correlations(level, beta):
 
 def test_gibbs_is_reproducible_and_validates():
     a, A, B = _model(3, 2, 1)
-    t1 = gd.gibbs_sample_dbm(a, A, B, n_chains=4, n_sweeps=20, seed=5)
-    t2 = gd.gibbs_sample_dbm(a, A, B, n_chains=4, n_sweeps=20, seed=np.random.default_rng(5))
+    t1 = gdn.gibbs_sample_dbm(a, A, B, n_chains=4, n_sweeps=20, seed=5)
+    t2 = gdn.gibbs_sample_dbm(a, A, B, n_chains=4, n_sweeps=20, seed=np.random.default_rng(5))
     np.testing.assert_array_equal(t1.xx_mean, t2.xx_mean)
     with pytest.raises(ValueError, match="level"):
-        gd.gibbs_sample_dbm(a, A, B, level="x")
+        gdn.gibbs_sample_dbm(a, A, B, level="x")
     with pytest.raises(ValueError, match="n_chains"):
-        gd.gibbs_sample_dbm(a, A, B, n_chains=0)
+        gdn.gibbs_sample_dbm(a, A, B, n_chains=0)
     with pytest.raises(TypeError, match="seed"):
-        gd.gibbs_sample_dbm(a, A, B, seed=-1)
+        gdn.gibbs_sample_dbm(a, A, B, seed=-1)
     with pytest.raises(ValueError, match="spectral norm"):
-        gd.gibbs_sample_dbm(a, A, np.array([[1.0], [0.0]]))
+        gdn.gibbs_sample_dbm(a, A, np.array([[1.0], [0.0]]))
+
+
+# ------------------------------------------------------------------ issue 19: results, determinism, cost bounds
+def test_results_are_named_tuples_that_unpack():
+    a, A, B = _model(3, 2, 2)
+    par = gd.check_dbm_parameters(a, A, B, 0.5)
+    assert par._fields == ("a", "A", "B", "beta") and par.beta == 0.5
+    Bp, Ap = gd.renormalized_couplings(A, B)
+    rc = gd.renormalized_couplings(A, B)
+    assert rc.B_prime is rc[0] and rc.A_prime is rc[1]
+    mc = gd.marginalization_constants(B)
+    assert mc._fields == ("f", "g")
+    vd = gd.visible_log_probabilities(a, A, B)
+    assert vd.x.shape == (8, 3) and vd.log_p.shape == (8,)
+    vm = gd.exact_visible_moments(a, A, B)
+    assert vm._fields == ("mean", "correlation")
+
+
+@pytest.mark.parametrize("level", ["xyz", "xy"])
+def test_gibbs_same_seed_bit_identical(level):
+    a, A, B = _model(4, 3, 2, seed=2)
+    runs = [gdn.gibbs_sample_dbm(a, A, B, 0.8, level=level, n_chains=8, n_sweeps=30, n_burn=5, seed=s)
+            for s in (123, 123, np.random.default_rng(123), 124)]
+    for r in runs[1:3]:
+        assert np.array_equal(r.x_mean, runs[0].x_mean) and np.array_equal(r.xx_mean, runs[0].xx_mean)
+    assert not np.array_equal(runs[3].xx_mean, runs[0].xx_mean)
+
+
+def test_gibbs_cost_is_bounded_before_sampling():
+    a, A, B = _model(3, 2, 1)
+    with pytest.raises(ValueError, match="MAX_GIBBS_UPDATES"):
+        gdn.gibbs_sample_dbm(a, A, B, n_chains=10**6, n_sweeps=10**6)
+    with pytest.raises(ValueError, match="n_sweeps"):
+        gdn.gibbs_sample_dbm(np.zeros(20), np.zeros((20, 1)), np.zeros((1, 1)), n_chains=1, n_sweeps=10**6)
+
+
+def test_hidden_variables_are_checked_with_names():
+    a, A, B = _model(2, 2, 1)
+    with pytest.raises(TypeError, match="y must be"):
+        gd.energy_xy(np.ones(2), ["a", "b"], a, A, B)
+    with pytest.raises(ValueError, match="z must be finite"):
+        gd.energy_xyz(np.ones(2), np.zeros(2), [np.nan], a, A, B)
+    with pytest.raises(TypeError, match="half_width"):
+        gdn.quadrature_energy_xy(np.ones(2), np.zeros(2), a, A, B, half_width="wide")

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, optimize
 
+from rglib.nets import criticality as crit
 from rglib.nets import meanfield as mf
 from rglib.nets import quadrature as quad
 
@@ -69,7 +70,7 @@ def _e2(f, q, c):
 # ----------------------------------------------------------------------------- tables
 @pytest.mark.parametrize("sw2,q,x1,c,xc,xi_c,xi_q", TABLE_005)
 def test_reference_table_sigma_b_005(sw2, q, x1, c, xc, xi_c, xi_q):
-    s = mf.phase_summary(sw2, 0.05)
+    s = crit.phase_summary(sw2, 0.05)
     assert abs(s.q_star - q) < 1e-4
     assert abs(s.chi1 - x1) < 1e-4
     assert abs(s.c_star - c) < 1e-4
@@ -78,12 +79,12 @@ def test_reference_table_sigma_b_005(sw2, q, x1, c, xc, xi_c, xi_q):
     assert abs(s.xi_q - xi_q) < _digits_tol(xi_q)
     assert s.chaotic == (x1 > 1)
     # the single-quantity functions agree with the summary
-    assert mf.fixed_point_q(sw2, 0.05) == pytest.approx(s.q_star, abs=1e-13)
-    assert mf.chi1(sw2, 0.05) == pytest.approx(s.chi1, abs=1e-13)
-    assert mf.fixed_point_c(sw2, 0.05) == pytest.approx(s.c_star, abs=1e-12)
-    assert mf.chi_c(sw2, 0.05) == pytest.approx(s.chi_c, abs=1e-12)
-    assert mf.correlation_depth(sw2, 0.05) == pytest.approx(s.xi_c, rel=1e-10)
-    assert mf.length_depth(sw2, 0.05) == pytest.approx(s.xi_q, rel=1e-10)
+    assert crit.fixed_point_q(sw2, 0.05) == pytest.approx(s.q_star, abs=1e-13)
+    assert crit.chi1(sw2, 0.05) == pytest.approx(s.chi1, abs=1e-13)
+    assert crit.fixed_point_c(sw2, 0.05) == pytest.approx(s.c_star, abs=1e-12)
+    assert crit.chi_c(sw2, 0.05) == pytest.approx(s.chi_c, abs=1e-12)
+    assert crit.correlation_depth(sw2, 0.05) == pytest.approx(s.xi_c, rel=1e-10)
+    assert crit.length_depth(sw2, 0.05) == pytest.approx(s.xi_q, rel=1e-10)
 
 
 @pytest.mark.filterwarnings("ignore::scipy.integrate.IntegrationWarning")
@@ -99,67 +100,67 @@ def test_xi_c_to_1e4_against_adaptive_quadrature(sw2):
         c_star = optimize.brentq(lambda c: (sw2 * _e2(math.tanh, q, c) + 0.05) / q - c, 0.0, 0.99, xtol=1e-12)
         chi_c_ref = sw2 * _e2(_sech2, q, c_star)
     xi_ref = -1 / math.log(chi_c_ref)
-    assert abs(mf.correlation_depth(sw2, 0.05) - xi_ref) < 1e-4
+    assert abs(crit.correlation_depth(sw2, 0.05) - xi_ref) < 1e-4
 
 
 @pytest.mark.parametrize("sw2,xi", TABLE_XI)
 def test_xi_c_table_three_digits(sw2, xi):
-    assert mf.correlation_depth(sw2, 0.05) == pytest.approx(xi, rel=6e-3)
+    assert crit.correlation_depth(sw2, 0.05) == pytest.approx(xi, rel=6e-3)
 
 
 @pytest.mark.parametrize("sb2,sw2c,qc", CRIT)
 def test_critical_weight_variance_table(sb2, sw2c, qc):
-    assert abs(mf.critical_weight_variance(sb2) - sw2c) < 1e-4
-    assert abs(mf.fixed_point_q(mf.critical_weight_variance(sb2), sb2) - qc) < 1e-4
+    assert abs(crit.critical_weight_variance(sb2) - sw2c) < 1e-4
+    assert abs(crit.fixed_point_q(crit.critical_weight_variance(sb2), sb2) - qc) < 1e-4
 
 
 def test_critical_weight_variance_headline_and_vectorised():
-    assert mf.critical_weight_variance(0.05) == pytest.approx(1.76095, abs=1e-5)
+    assert crit.critical_weight_variance(0.05) == pytest.approx(1.76095, abs=1e-5)
     sb2 = np.array([[0.0, 0.05], [0.3, 0.5]])
-    out = mf.critical_weight_variance(sb2)
+    out = crit.critical_weight_variance(sb2)
     assert out.shape == (2, 2)
     assert out[0, 1] == pytest.approx(1.76095, abs=1e-5)
     # chi_1 = 1 on the line, computed through the independent fixed-point path
-    np.testing.assert_allclose(mf.chi1(out[1], sb2[1]), 1.0, atol=1e-10)
+    np.testing.assert_allclose(crit.chi1(out[1], sb2[1]), 1.0, atol=1e-10)
 
 
 def test_critical_line_root_of_chi1_by_brentq():
     """Inverting the parametric line agrees with brentq on chi_1 - 1 (a different algorithm)."""
     for sb2 in (0.01, 0.05, 0.7, 1.5):
-        root = optimize.brentq(lambda w: mf.chi1(w, sb2) - 1.0, 1.0, 6.0, xtol=1e-13)
-        assert mf.critical_weight_variance(sb2) == pytest.approx(root, abs=1e-9)
+        root = optimize.brentq(lambda w: crit.chi1(w, sb2) - 1.0, 1.0, 6.0, xtol=1e-13)
+        assert crit.critical_weight_variance(sb2) == pytest.approx(root, abs=1e-9)
 
 
 def test_critical_line_parametric():
     q = np.linspace(0.0, 5.0, 41)
-    sw2, sb2 = mf.critical_line(q)
+    sw2, sb2 = crit.critical_line(q)
     assert sw2[0] == 1.0 and sb2[0] == 0.0
     assert np.all(np.diff(sb2) > 0) and np.all(np.diff(sw2) > 0)  # monotone: the inversion is well posed
-    np.testing.assert_allclose(mf.chi1(sw2[1:], sb2[1:]), 1.0, atol=1e-10)
-    np.testing.assert_allclose(mf.fixed_point_q(sw2[1:], sb2[1:]), q[1:], rtol=1e-9)
-    np.testing.assert_allclose(mf.critical_weight_variance(sb2[1:]), sw2[1:], rtol=1e-9)
+    np.testing.assert_allclose(crit.chi1(sw2[1:], sb2[1:]), 1.0, atol=1e-10)
+    np.testing.assert_allclose(crit.fixed_point_q(sw2[1:], sb2[1:]), q[1:], rtol=1e-9)
+    np.testing.assert_allclose(crit.critical_weight_variance(sb2[1:]), sw2[1:], rtol=1e-9)
 
 
 def test_large_q_table_entries_are_hermite101_artefacts():
     """The sigma_b2 = 1, 2 critical values and the sigma_w = 4 row of the reference notes were computed with
     101 Gauss-Hermite nodes: we reproduce them with n_hermite=101, while adaptive scipy quadrature agrees with
     the default rule instead."""
-    assert abs(mf.critical_weight_variance(1.0, n_hermite=101) - 3.44296) < 1e-5
-    assert abs(mf.critical_weight_variance(2.0, n_hermite=101) - 4.26107) < 1e-5
-    s101 = mf.phase_summary(16.0, 0.09, n_hermite=101)
+    assert abs(crit.critical_weight_variance(1.0, n_hermite=101) - 3.44296) < 1e-5
+    assert abs(crit.critical_weight_variance(2.0, n_hermite=101) - 4.26107) < 1e-5
+    s101 = crit.phase_summary(16.0, 0.09, n_hermite=101)
     assert abs(s101.q_star - 12.5829) < 1e-4 and abs(s101.chi1 - 2.47738) < 1e-5
     # independent reference
     q_ref = _q_star_ref(16.0, 0.09)
     x1_ref = 16.0 * _e1(lambda u: _sech2(u) ** 2, q_ref)
-    s = mf.phase_summary(16.0, 0.09)
+    s = crit.phase_summary(16.0, 0.09)
     assert s.q_star == pytest.approx(q_ref, abs=1e-10)
     assert s.chi1 == pytest.approx(x1_ref, abs=1e-10)
     assert abs(s.chi1 - s101.chi1) > 0.1  # the artefact is large
     for sb2 in (1.0, 2.0):
         ref = optimize.brentq(lambda w: w * _e1(lambda u: _sech2(u) ** 2, _q_star_ref(w, sb2)) - 1, 3, 5,
                               xtol=1e-12)
-        assert mf.critical_weight_variance(sb2) == pytest.approx(ref, abs=1e-8)
-    assert abs(mf.critical_weight_variance(2.0) - 4.26107) > 1e-3
+        assert crit.critical_weight_variance(sb2) == pytest.approx(ref, abs=1e-8)
+    assert abs(crit.critical_weight_variance(2.0) - 4.26107) > 1e-3
 
 
 # ----------------------------------------------------------------------------- quadrature
@@ -184,7 +185,7 @@ def test_gauss_hermite_rule():
     assert w @ z**18 == pytest.approx(34459425.0, rel=1e-12)  # (18-1)!! exact for degree <= 19
     z[0] = 99.0  # returned arrays are copies
     assert quad.gauss_hermite(10)[0][0] != 99.0
-    with pytest.raises(ValueError, match="n_hermite"):
+    with pytest.raises(ValueError, match="n must be"):
         quad.gauss_hermite(1)
 
 
@@ -215,7 +216,7 @@ def test_two_dimensional_expectations_vs_scipy(q, c):
 # ----------------------------------------------------------------------------- consistency of definitions
 @pytest.mark.parametrize("sw2,sb2", [(1.2, 0.05), (2.5, 0.05), (3.0, 0.3), (1.9, 0.0)])
 def test_chi_c_is_slope_of_c_map_and_xi_q_is_slope_of_q_map(sw2, sb2):
-    s = mf.phase_summary(sw2, sb2)
+    s = crit.phase_summary(sw2, sb2)
     q, c = s.q_star, s.c_star
     h = 1e-5
     if c < 1:
@@ -232,7 +233,7 @@ def test_chi_c_is_slope_of_c_map_and_xi_q_is_slope_of_q_map(sw2, sb2):
 
 def test_c_trajectory_decays_at_rate_chi_c():
     for sw2 in (1.3, 2.5):
-        s = mf.phase_summary(sw2, 0.05)
+        s = crit.phase_summary(sw2, 0.05)
         c = mf.c_trajectory(0.6 if sw2 < 1.76 else 0.95, 100, sw2, 0.05)
         assert c.shape == (101,)
         dev = np.abs(c - s.c_star)
@@ -245,7 +246,7 @@ def test_c_trajectory_decays_at_rate_chi_c():
 def test_q_trajectory_converges_to_q_star():
     q = mf.q_trajectory([0.01, 1.0, 5.0], 60, 2.0, 0.05)
     assert q.shape == (61, 3)
-    np.testing.assert_allclose(q[-1], mf.fixed_point_q(2.0, 0.05), rtol=1e-8)
+    np.testing.assert_allclose(q[-1], crit.fixed_point_q(2.0, 0.05), rtol=1e-8)
     np.testing.assert_allclose(q[0], [0.01, 1.0, 5.0])
 
 
@@ -266,34 +267,34 @@ def test_kernel_trajectory_matches_q_and_c_maps():
 
 def test_critical_amplitude_ratio_and_exponent():
     """xi_c |chi_1 - 1| -> 1 on both sides of the line (mean-field exponent nu = 1, amplitude ratio 1)."""
-    sc = mf.critical_weight_variance(0.05)
+    sc = crit.critical_weight_variance(0.05)
     for d in (1e-2, 1e-3):
-        lo = mf.phase_summary(sc - d, 0.05)
-        hi = mf.phase_summary(sc + d, 0.05)
+        lo = crit.phase_summary(sc - d, 0.05)
+        hi = crit.phase_summary(sc + d, 0.05)
         assert lo.xi_c * abs(lo.chi1 - 1) == pytest.approx(1.0, abs=1.5 * d)
         assert hi.xi_c * abs(hi.chi1 - 1) == pytest.approx(1.0, abs=1.5 * d)
-    assert mf.correlation_depth(sc, 0.05) > 1e5
+    assert crit.correlation_depth(sc, 0.05) > 1e5
 
 
 def test_sigma_b_zero_tanh():
-    s = mf.phase_summary(0.8, 0.0)
+    s = crit.phase_summary(0.8, 0.0)
     assert s.q_star == 0.0 and s.chi1 == pytest.approx(0.8) and s.c_star == 1.0
     assert s.xi_c == pytest.approx(-1 / math.log(0.8))
-    s = mf.phase_summary(1.9, 0.0)
+    s = crit.phase_summary(1.9, 0.0)
     assert s.q_star > 0 and s.chaotic and s.c_star == pytest.approx(0.0, abs=1e-14)
-    assert mf.critical_weight_variance(0.0) == 1.0
-    assert math.isinf(mf.correlation_depth(1.0, 0.0))
+    assert crit.critical_weight_variance(0.0) == 1.0
+    assert math.isinf(crit.correlation_depth(1.0, 0.0))
 
 
 # ----------------------------------------------------------------------------- relu (closed form)
 def test_relu_critical_point():
-    assert mf.chi1(2.0, 0.0, activation="relu") == 1.0
-    assert mf.critical_weight_variance(0.0, activation="relu") == 2.0
-    assert math.isinf(mf.correlation_depth(2.0, 0.0, activation="relu"))
+    assert crit.chi1(2.0, 0.0, activation="relu") == 1.0
+    assert crit.critical_weight_variance(0.0, activation="relu") == 2.0
+    assert math.isinf(crit.correlation_depth(2.0, 0.0, activation="relu"))
     with pytest.raises(ValueError, match="relu"):
-        mf.critical_weight_variance(0.05, activation="relu")
+        crit.critical_weight_variance(0.05, activation="relu")
     with pytest.raises(ValueError, match="tanh"):
-        mf.critical_line(0.5, activation="relu")
+        crit.critical_line(0.5, activation="relu")
 
 
 def test_relu_closed_forms_vs_quadrature():
@@ -304,20 +305,20 @@ def test_relu_closed_forms_vs_quadrature():
     c = 0.35
     ref = (1.5 * _e2(relu, q, c) + 0.1) / (1.5 * q / 2 + 0.1)
     assert mf.c_map(c, q, 1.5, 0.1, activation="relu") == pytest.approx(ref, abs=1e-8)
-    s = mf.phase_summary(1.5, 0.1, activation="relu")
+    s = crit.phase_summary(1.5, 0.1, activation="relu")
     assert s.q_star == pytest.approx(0.1 / (1 - 0.75))
     assert s.c_star == 1.0 and s.chi_c == pytest.approx(0.75) and s.xi_q == pytest.approx(-1 / math.log(0.75))
-    assert math.isinf(mf.fixed_point_q(2.5, 0.1, activation="relu"))
-    assert math.isnan(mf.correlation_depth(2.5, 0.1, activation="relu"))
+    assert math.isinf(crit.fixed_point_q(2.5, 0.1, activation="relu"))
+    assert math.isnan(crit.correlation_depth(2.5, 0.1, activation="relu"))
 
 
 # ----------------------------------------------------------------------------- vectorisation, properties
 def test_vectorised_grid_matches_scalar_calls():
     W, B = np.meshgrid([0.7, 1.76, 2.4, 3.5], [0.0, 0.05, 0.4])
-    s = mf.phase_summary(W, B)
+    s = crit.phase_summary(W, B)
     assert s.xi_c.shape == W.shape and s.chaotic.dtype == bool
     for i, j in [(0, 0), (1, 2), (2, 3), (1, 1)]:
-        ref = mf.phase_summary(float(W[i, j]), float(B[i, j]))
+        ref = crit.phase_summary(float(W[i, j]), float(B[i, j]))
         for k in ("q_star", "chi1", "c_star", "chi_c"):
             assert getattr(s, k)[i, j] == pytest.approx(getattr(ref, k), abs=1e-12)
 
@@ -325,7 +326,7 @@ def test_vectorised_grid_matches_scalar_calls():
 @settings(max_examples=30, deadline=None)
 @given(sw2=st.floats(0.2, 5.0), sb2=st.floats(0.0, 1.5))
 def test_fixed_point_properties(sw2, sb2):
-    s = mf.phase_summary(sw2, sb2)
+    s = crit.phase_summary(sw2, sb2)
     q = s.q_star
     assert sb2 - 1e-15 <= q <= sw2 + sb2
     assert abs(mf.q_map(q, sw2, sb2) - q) < 1e-11 * max(1.0, q)
@@ -348,7 +349,7 @@ def test_map_properties(q, dq, c):
 @pytest.mark.parametrize("bad", [0.0, -1.0, float("nan"), float("inf")])
 def test_bad_sigma_w2(bad):
     with pytest.raises(ValueError, match="sigma_w2"):
-        mf.fixed_point_q(bad, 0.05)
+        crit.fixed_point_q(bad, 0.05)
     with pytest.raises(ValueError, match="sigma_w2"):
         mf.q_map(0.5, bad, 0.05)
 
@@ -356,22 +357,22 @@ def test_bad_sigma_w2(bad):
 @pytest.mark.parametrize("bad", [-1e-3, float("nan"), float("-inf")])
 def test_bad_sigma_b2(bad):
     with pytest.raises(ValueError, match="sigma_b2"):
-        mf.correlation_depth(1.5, bad)
+        crit.correlation_depth(1.5, bad)
     with pytest.raises(ValueError, match="sigma_b2"):
-        mf.critical_weight_variance(bad)
+        crit.critical_weight_variance(bad)
 
 
 def test_bad_inputs_misc():
     with pytest.raises(TypeError, match="sigma_w2"):
-        mf.chi1("1.5", 0.05)
+        crit.chi1("1.5", 0.05)
     with pytest.raises(TypeError, match="sigma_b2"):
-        mf.chi1(1.5, True)
+        crit.chi1(1.5, True)
     with pytest.raises(ValueError, match="sigma_w2"):
-        mf.phase_summary(np.array([1.0, np.nan]), 0.05)
+        crit.phase_summary(np.array([1.0, np.nan]), 0.05)
     with pytest.raises(ValueError, match="activation"):
-        mf.chi1(1.5, 0.05, activation="sigmoid")
+        crit.chi1(1.5, 0.05, activation="sigmoid")
     with pytest.raises(TypeError, match="activation"):
-        mf.chi1(1.5, 0.05, activation=None)
+        crit.chi1(1.5, 0.05, activation=None)
     with pytest.raises(ValueError, match="c"):
         mf.c_map(1.2, 0.5, 1.5, 0.05)
     with pytest.raises(ValueError, match="q"):
@@ -379,7 +380,7 @@ def test_bad_inputs_misc():
     with pytest.raises(ValueError, match="q12"):
         mf.kernel_map(1.0, 1.0, 1.5, 1.5, 0.05)
     with pytest.raises(TypeError, match="n_hermite"):
-        mf.chi1(1.5, 0.05, n_hermite=10.0)
+        crit.chi1(1.5, 0.05, n_hermite=10.0)
     with pytest.raises(ValueError, match="depth"):
         mf.q_trajectory(0.5, -1, 1.5, 0.05)
     with pytest.raises(ValueError, match="gram"):
@@ -388,3 +389,117 @@ def test_bad_inputs_misc():
         mf.c_trajectory(0.5, 3, 0.8, 0.0)  # q* = 0: no fixed point to sit on
     with pytest.raises(TypeError, match="f must be callable"):
         quad.normal_expectation(3.0, 1.0)
+
+
+# ----------------------------------------------------------------------------- issue 19: extreme variances and depths
+def _mp_e1(f, q):
+    """High-precision E f(sqrt(q) z) with mpmath (breakpoints where tanh turns)."""
+    import mpmath
+
+    with mpmath.workdps(30):
+        s = mpmath.sqrt(q)
+        pts = [-mpmath.inf, -8 / s, -1 / s, 0, 1 / s, 8 / s, mpmath.inf]
+        return float(mpmath.quad(lambda z: f(s * z) * mpmath.npdf(z), pts))
+
+
+@pytest.mark.parametrize("q", [10.5, 37.0, 1e3, 1e6, 1e10])
+def test_large_variance_one_dimensional_moments_against_mpmath(q):
+    """Was MemoryError/65 GiB at q = 1e6: the sinh-mapped rule has a bounded size and round-off accuracy."""
+    import mpmath
+
+    m2, d2, pp = quad._tanh_moments1(np.array([q]), None)
+    assert m2[0] == pytest.approx(_mp_e1(lambda u: mpmath.tanh(u) ** 2, q), abs=4e-16)
+    assert d2[0] == pytest.approx(_mp_e1(lambda u: mpmath.sech(u) ** 4, q), rel=1e-13, abs=1e-300)
+    assert pp[0] == pytest.approx(_mp_e1(lambda u: -2 * mpmath.tanh(u) ** 2 * mpmath.sech(u) ** 2, q), rel=1e-13)
+    assert mf.q_map(q, 1.0, 0.0) == pytest.approx(m2[0], abs=0)
+
+
+def test_large_variance_asymptotics_one_variable():
+    """E tanh^2 = 1 - sqrt(2/(pi q)) (1 - pi^2/(24 q)) + ..., E sech^4 = (4/3 - (pi^2 - 6)/(18 q)) / sqrt(2 pi q)."""
+    q = np.array([1e4, 1e6, 1e8, 1e12, 1e50, 1e100])
+    m2, d2, _ = quad._tanh_moments1(q, None)
+    one_minus = np.sqrt(2 / (np.pi * q)) * (1 - np.pi**2 / (24 * q))
+    assert np.all(m2 <= 1.0)
+    np.testing.assert_allclose(1 - m2, one_minus, rtol=1e-7, atol=2.3e-16)  # next term O(q^-2)
+    np.testing.assert_allclose(d2, (4 / 3 - (np.pi**2 - 6) / (18 * q)) / np.sqrt(2 * np.pi * q), rtol=1e-7)
+
+
+def test_large_variance_two_variable_moments_converge_to_sign_limits():
+    """E[tanh u1 tanh u2] = (2/pi) arcsin c - pi c / (6 q s) + O(q^-2), E[sech^2 sech^2] = 2/(pi q s) (1 + O(1/q))."""
+    c = np.array([-0.5, 0.3, 0.9])
+    s = np.sqrt(1 - c * c)
+    coef = []
+    for q in (1e4, 1e6, 1e8):
+        qq = np.full(3, q)
+        pp, dd = quad._tanh_moments2(qq, qq, c, None)
+        coef.append((pp - (2 / np.pi * np.arcsin(c) - np.pi * c / (6 * q * s))) * q**2)
+        np.testing.assert_allclose(dd, 2 / (np.pi * q * s), rtol=10 / q)
+    # the remainder is O(q^-2) with a q-independent coefficient: an asymptotic sequence, no stray round-off
+    np.testing.assert_allclose(coef[0], coef[1], rtol=2e-2)
+    assert np.all(np.abs(coef[2] - coef[1]) <= 3e-16 * 1e16 + 0.02 * np.abs(coef[1]))
+
+
+def test_mapped_rule_agrees_with_uniform_rule_where_both_apply():
+    rng = np.random.default_rng(5)
+    q11 = rng.uniform(10.5, 60.0, 200)
+    q22 = q11 * rng.uniform(0.001, 1.0, 200)
+    c = np.concatenate([rng.uniform(-1, 1, 190), [1.0, -1.0, 0.0, 1 - 1e-12, -1 + 1e-12, 0.999999, 1e-9, -0.3,
+                                                   0.5, 0.99]])
+    mapped = quad._tanh_moments2(q11, q22, c, None)
+    m1 = quad._tanh_moments1(q11, None)
+    saved = quad._Q_MAPPED
+    try:
+        quad._Q_MAPPED = np.inf
+        uniform = quad._tanh_moments2(q11, q22, c, None)
+        u1 = quad._tanh_moments1(q11, None)
+    finally:
+        quad._Q_MAPPED = saved
+    np.testing.assert_allclose(mapped[0], uniform[0], rtol=0, atol=2e-15)
+    np.testing.assert_allclose(mapped[1], uniform[1], rtol=0, atol=2e-15)
+    for a, b in zip(m1, u1):
+        np.testing.assert_allclose(a, b, rtol=0, atol=2e-15)
+
+
+def test_extreme_but_valid_parameters_are_finite_and_cheap():
+    """sigma_w2 up to 100, variances up to 1e6 and 1e100, depth 500: finite results in bounded time."""
+    s = crit.phase_summary(np.array([1e-6, 1.0, 100.0, 100.0, 1e6]), np.array([0.0, 1e6, 0.0, 100.0, 1e6]))
+    for field in s:
+        assert np.all(np.isfinite(field) | np.isinf(s.xi_c) | np.isinf(s.xi_q))
+    assert np.all(np.isfinite(s.q_star)) and np.all(np.isfinite(s.chi1)) and np.all(np.isfinite(s.c_star))
+    # at sigma_w2 = 100, sigma_b2 = 0: q* = 100 E tanh^2(sqrt(q*) z) -> chi1 = 100 E sech^4 ~ (4/3) 100 / sqrt(2 pi q*)
+    assert s.chi1[2] == pytest.approx(4 / 3 * 100 / np.sqrt(2 * np.pi * s.q_star[2]), rel=2e-2)
+    assert s.chaotic[2] and 0 <= s.c_star[2] < 1
+    assert np.isfinite(mf.q_map(1e6, 1e6, 1e6)) and np.isfinite(mf.c_map(0.5, 1e6, 1e6, 1e6))
+    assert np.isfinite(crit.critical_weight_variance(1e6))
+    k = mf.kernel_map(1e6, 1.0, 999.0, 1e2, 1e6)
+    assert np.all(np.isfinite(k))
+    qt = mf.q_trajectory(1.0, 500, 100.0, 0.05)
+    assert qt.shape == (501,) and qt[-1] == pytest.approx(crit.fixed_point_q(100.0, 0.05), rel=1e-12)
+    ct = mf.c_trajectory(0.3, 500, 100.0, 0.05)
+    assert ct[-1] == pytest.approx(crit.fixed_point_c(100.0, 0.05), abs=1e-12)
+    K = mf.kernel_trajectory(np.array([[1.0, 0.5], [0.5, 2.0]]), 500, 2.5, 0.05)
+    assert np.all(np.isfinite(K))
+
+
+def test_too_large_requests_are_refused_before_they_start():
+    with pytest.raises(ValueError, match="depth"):
+        mf.q_trajectory(np.ones(1000), 100_000, 1.5, 0.05)
+    with pytest.raises(ValueError, match="depth"):
+        mf.kernel_trajectory(np.eye(50), 500, 1.5, 0.05)
+    with pytest.raises(ValueError, match="q"):
+        quad.normal_expectation(np.cos, 1e9)
+    with pytest.raises(ValueError, match="q_max"):
+        quad.trapezoid_rule(1e9)
+    with pytest.raises(ValueError, match="sigma_w2"):
+        mf.q_map(1.0, 1e101, 0.0)
+    assert quad.normal_expectation(np.cos, 1e9, n_hermite=20) == pytest.approx(
+        quad.normal_expectation(np.cos, 1e9, n_hermite=20))  # a fixed-size rule is allowed at any q
+
+
+def test_named_tuple_results():
+    k = mf.kernel_map(1.0, 2.0, 0.3, 2.5, 0.05)
+    assert k._fields == ("q11", "q22", "q12") and k.q12 == k[2]
+    line = crit.critical_line(1.0)
+    assert line._fields == ("sigma_w2", "sigma_b2")
+    rule = quad.gauss_hermite(5)
+    assert rule._fields == ("nodes", "weights") and rule.weights.sum() == pytest.approx(1.0)

@@ -189,3 +189,40 @@ def test_bad_forward_and_helper_arguments():
         sample_preactivation_kernels(torch.ones(2, 4), 0, 10, 1.0, 0.0, seeds=[0])
     with pytest.raises(ValueError, match="seeds"):
         sample_preactivation_kernels(torch.ones(2, 4), 2, 10, 1.0, 0.0, seeds=[])
+
+
+# ---------------------------------------------------------------- issue 19: determinism, generators, cost bounds
+def test_same_seed_gives_bit_identical_initialisation():
+    a = GaussianMLP([7, 5, 3], 1.5, 0.1, seed=42, dtype=torch.float64)
+    b = GaussianMLP([7, 5, 3], 1.5, 0.1, seed=42, dtype=torch.float64)
+    g = torch.Generator().manual_seed(42)
+    c = GaussianMLP([7, 5, 3], 1.5, 0.1, generator=g, dtype=torch.float64)
+    d = GaussianMLP([7, 5, 3], 1.5, 0.1, seed=43, dtype=torch.float64)
+    for pa, pb, pc, pd in zip(a.parameters(), b.parameters(), c.parameters(), d.parameters()):
+        assert torch.equal(pa, pb) and torch.equal(pa, pc) and not torch.equal(pa, pd)
+    x = torch.ones(2, 7, dtype=torch.float64)
+    out = a(x, return_preactivations=True)
+    assert out._fields == ("output", "preactivations") and torch.equal(out.output, b(x))
+
+
+def test_inputs_with_gram_accepts_a_numpy_generator():
+    """Was: TypeError for a numpy.random.Generator, against the library's seed-or-generator convention."""
+    g = np.array([[1.0, 0.3], [0.3, 2.0]])
+    x_int = inputs_with_gram(g, 10, seed=7)
+    x_gen = inputs_with_gram(g, 10, seed=np.random.default_rng(7))
+    assert torch.equal(x_int, x_gen) and torch.equal(x_int, inputs_with_gram(g, 10, seed=7))
+    np.testing.assert_allclose((x_gen @ x_gen.T / 10).numpy(), g, atol=1e-13)
+    for bad in (None, -1, 1.5, "7"):
+        with pytest.raises(TypeError, match="seed"):
+            inputs_with_gram(g, 10, seed=bad)
+
+
+def test_costs_are_bounded_before_the_work():
+    with pytest.raises(ValueError, match="MAX_PARAMETERS"):
+        GaussianMLP([100_000, 100_000, 100_000], 1.0, 0.0, seed=0)
+    with pytest.raises(ValueError, match="MAX_MULTIPLY_ADDS"):
+        sample_preactivation_kernels(torch.ones(4, 10), 1000, 100_000, 1.0, 0.0, seeds=[0])
+    with pytest.raises(ValueError, match="sigma_w2"):  # a bad network argument fails before any network is built
+        sample_preactivation_kernels(torch.ones(4, 10), 2, 8, -1.0, 0.0, seeds=[0, 1])
+    with pytest.raises(TypeError, match=r"seeds\[1\]"):
+        sample_preactivation_kernels(torch.ones(4, 10), 2, 8, 1.0, 0.0, seeds=[0, 1.5])

@@ -1,7 +1,7 @@
-"""Deep networks: Gaussian quadrature of activations, mean-field signal propagation, random MLPs and their
-batched training, the reconstruction cascade, RBMs.
+"""Deep networks: Gaussian quadrature of activations, mean-field signal propagation and criticality, random MLPs
+and their batched training, the reconstruction cascade, RBMs.
 
-Submodules: ``architectures``, ``cascade``, ``meanfield``, ``mlp``, ``quadrature``, ``rbm``, ``stacked``, ``training``.
+Submodules: ``architectures``, ``cascade``, ``criticality``, ``meanfield``, ``mlp``, ``quadrature``, ``rbm``, ``stacked``, ``training``.
 Their public names are also available here, imported on first use (``from rglib.nets import ...``).
 """
 from .._lazy import attach
@@ -16,16 +16,21 @@ __getattr__, __dir__, __all__ = attach(
             'Cascade', 'CascadeTraining', 'layer_activations', 'train_cascade', 'reconstruct',
             'reconstruction_kl', 'normalized_kl_curve', 'saturation_cutoff'
         ],
-        'meanfield': [
-            'q_map', 'c_map', 'kernel_map', 'q_trajectory', 'c_trajectory', 'kernel_trajectory',
+        'criticality': [
             'fixed_point_q', 'fixed_point_c', 'chi1', 'chi_c', 'correlation_depth', 'length_depth',
-            'critical_line', 'critical_weight_variance', 'PhaseSummary', 'phase_summary'
+            'PhaseSummary', 'phase_summary', 'CriticalLine', 'critical_line', 'critical_weight_variance'
+        ],
+        'meanfield': [
+            'MAX_VARIANCE', 'MAX_DEPTH', 'MAX_MAP_EVALUATIONS', 'MAX_PAIR_EVALUATIONS', 'q_map', 'c_map',
+            'KernelMapResult', 'kernel_map', 'q_trajectory', 'c_trajectory', 'kernel_trajectory'
         ],
         'mlp': [
-            'GaussianMLP', 'empirical_kernels', 'sample_preactivation_kernels', 'inputs_with_gram'
+            'MAX_PARAMETERS', 'MAX_MULTIPLY_ADDS', 'GaussianMLP', 'MLPOutput', 'empirical_kernels',
+            'sample_preactivation_kernels', 'inputs_with_gram'
         ],
         'quadrature': [
-            'ACTIVATIONS', 'gauss_hermite', 'trapezoid_rule', 'normal_expectation'
+            'ACTIVATIONS', 'MAX_UNIFORM_VARIANCE', 'QuadratureRule', 'gauss_hermite', 'trapezoid_rule',
+            'normal_expectation'
         ],
         'rbm': [
             'MAX_EXACT_UNITS', 'UNITS', 'RBM', 'init_rbm', 'hidden_field', 'visible_field', 'hidden_mean',

@@ -14,33 +14,40 @@ also returns the pre-activations :math:`h^1,\dots,h^L`.
 
 :func:`empirical_kernels` and :func:`sample_preactivation_kernels` measure the finite-width analogue of the
 mean-field kernel :math:`q^l_{ab} = \frac{1}{N_l}\sum_i h^l_i(x_a) h^l_i(x_b)` that
-:func:`rglib.meanfield.kernel_trajectory` predicts.
+:func:`rglib.nets.meanfield.kernel_trajectory` predicts.
+
+References
+----------
+.. [1] B. Poole, S. Lahiri, M. Raghu, J. Sohl-Dickstein and S. Ganguli, "Exponential expressivity in deep neural
+   networks through transient chaos", NeurIPS 29 (2016).
+.. [2] S. S. Schoenholz, J. Gilmer, S. Ganguli and J. Sohl-Dickstein, "Deep information propagation", ICLR (2017).
 """
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["GaussianMLP", "empirical_kernels", "sample_preactivation_kernels", "inputs_with_gram"]
+from .._checks import check_bool, check_choice, check_int, check_real_array, check_real_scalar, numpy_generator
+
+__all__ = ["MAX_PARAMETERS", "MAX_MULTIPLY_ADDS", "GaussianMLP", "MLPOutput", "empirical_kernels",
+           "sample_preactivation_kernels", "inputs_with_gram"]
 
 _ACTIVATIONS = {"tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
 _DTYPES = (torch.float32, torch.float64)
+#: Largest number of parameters of a :class:`GaussianMLP` (2**30, 4 GiB in float32), checked before allocation.
+MAX_PARAMETERS = 2**30
+#: Largest number of multiply-adds of :func:`sample_preactivation_kernels` (about 20 minutes on one CPU core).
+MAX_MULTIPLY_ADDS = 10**13
 
 
 def _check_variance(value, name: str, *, allow_zero: bool) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite (no NaN or inf); allowed range: {name} {'>=' if allow_zero else '>'} 0")
-    if v < 0 or (v == 0 and not allow_zero):
-        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}; got {v}")
-    return v
+    return check_real_scalar(value, name, lower=0.0, lower_strict=not allow_zero,
+                             what=f"{name} {'>=' if allow_zero else '>'} 0 (finite)")
 
 
 def _check_widths(widths) -> list[int]:
@@ -48,13 +55,10 @@ def _check_widths(widths) -> list[int]:
         raise TypeError(f"widths must be a sequence of ints [N_0, N_1, ..., N_L]; got {type(widths).__name__}")
     if len(widths) < 2:
         raise ValueError(f"widths must list the input width and at least one layer width; got {list(widths)}")
-    out = []
-    for i, w in enumerate(widths):
-        if isinstance(w, (bool, np.bool_)) or not isinstance(w, Integral):
-            raise TypeError(f"widths[{i}] must be an int; got {type(w).__name__}")
-        if w < 1:
-            raise ValueError(f"widths[{i}] must be a positive int; got {w}")
-        out.append(int(w))
+    out = [check_int(w, f"widths[{i}]", 1) for i, w in enumerate(widths)]
+    n_par = sum((n_in + 1) * n_out for n_in, n_out in zip(out[:-1], out[1:]))
+    if n_par > MAX_PARAMETERS:
+        raise ValueError(f"widths = {out} give {n_par} parameters (> MAX_PARAMETERS = {MAX_PARAMETERS})")
     return out
 
 
@@ -68,12 +72,8 @@ def _make_generator(seed, generator) -> torch.Generator:
     if seed is None:
         raise ValueError("GaussianMLP needs seed= (an int) or generator= (a torch.Generator) for a reproducible "
                          "initialisation")
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, Integral):
-        raise TypeError(f"seed must be a non-negative int; got {type(seed).__name__} {seed!r}")
-    if seed < 0:
-        raise ValueError(f"seed must be a non-negative int; got {seed}")
     g = torch.Generator(device="cpu")
-    g.manual_seed(int(seed))
+    g.manual_seed(check_int(seed, "seed", 0))
     return g
 
 
@@ -85,6 +85,32 @@ def _gaussian_parameters(widths: list[int], sigma_w2: float, sigma_b2: float, ge
         w = torch.randn(n_out, n_in, generator=generator, dtype=dtype, device=generator.device)
         b = torch.randn(n_out, generator=generator, dtype=dtype, device=generator.device)
         yield w.mul_(math.sqrt(sigma_w2 / n_in)), b.mul_(math.sqrt(sigma_b2))
+
+
+def _gaussian_mlp_iv(widths, sigma_w2, sigma_b2, activation, final_activation, seed, generator, device, dtype):
+    widths = _check_widths(widths)
+    sigma_w2 = _check_variance(sigma_w2, "sigma_w2", allow_zero=False)
+    sigma_b2 = _check_variance(sigma_b2, "sigma_b2", allow_zero=True)
+    activation = check_choice(activation, "activation", tuple(_ACTIVATIONS))
+    final_activation = check_bool(final_activation, "final_activation")
+    if dtype not in _DTYPES:
+        raise TypeError(f"dtype must be torch.float32 or torch.float64; got {dtype}")
+    try:
+        device = torch.device("cpu") if device is None else torch.device(device)
+    except (TypeError, RuntimeError) as exc:
+        raise TypeError(f"device must be a torch.device or a device string such as 'cpu' or 'cuda'; got {device!r}") \
+            from exc
+    g = _make_generator(seed, generator)
+    return widths, sigma_w2, sigma_b2, activation, final_activation, g, device, dtype
+
+
+class MLPOutput(NamedTuple):
+    """Result of ``GaussianMLP.forward(x, return_preactivations=True)``."""
+
+    #: The output :math:`a^L`, shape ``(..., N_L)``.
+    output: torch.Tensor
+    #: The pre-activations :math:`h^1, \dots, h^L`, shapes ``(..., N_l)``.
+    preactivations: list[torch.Tensor]
 
 
 class GaussianMLP(nn.Module):
@@ -132,10 +158,10 @@ class GaussianMLP(nn.Module):
 
     Examples
     --------
-    >>> net = GaussianMLP([784, 500, 500], sigma_w2=1.76, sigma_b2=0.05, seed=0, dtype=torch.float64)
+    >>> net = GaussianMLP([784, 50, 50], sigma_w2=1.76, sigma_b2=0.05, seed=0, dtype=torch.float64)
     >>> out, pre = net(torch.zeros(8, 784, dtype=torch.float64), return_preactivations=True)
     >>> out.shape, [tuple(h.shape) for h in pre]
-    (torch.Size([8, 500]), [(8, 500), (8, 500)])
+    (torch.Size([8, 50]), [(8, 50), (8, 50)])
     """
 
     def __init__(self, widths: Sequence[int], sigma_w2: float, sigma_b2: float, *, activation: str = "tanh",
@@ -143,20 +169,10 @@ class GaussianMLP(nn.Module):
                  generator: torch.Generator | None = None, device: str | torch.device | None = None,
                  dtype: torch.dtype = torch.float32) -> None:
         super().__init__()
-        self.widths = _check_widths(widths)
-        self.sigma_w2 = _check_variance(sigma_w2, "sigma_w2", allow_zero=False)
-        self.sigma_b2 = _check_variance(sigma_b2, "sigma_b2", allow_zero=True)
-        if not isinstance(activation, str) or activation not in _ACTIVATIONS:
-            raise ValueError(f"activation must be one of {', '.join(_ACTIVATIONS)}; got {activation!r}")
-        if not isinstance(final_activation, (bool, np.bool_)):
-            raise TypeError(f"final_activation must be a bool; got {type(final_activation).__name__}")
-        if dtype not in _DTYPES:
-            raise TypeError(f"dtype must be torch.float32 or torch.float64; got {dtype}")
-        self.activation = activation
-        self.final_activation = bool(final_activation)
-        self._phi = _ACTIVATIONS[activation]
-        device = torch.device("cpu") if device is None else torch.device(device)
-        g = _make_generator(seed, generator)
+        (self.widths, self.sigma_w2, self.sigma_b2, self.activation, self.final_activation, g, device,
+         dtype) = _gaussian_mlp_iv(widths, sigma_w2, sigma_b2, activation, final_activation, seed, generator, device,
+                                   dtype)
+        self._phi = _ACTIVATIONS[self.activation]
         layers = []
         for w, b in _gaussian_parameters(self.widths, self.sigma_w2, self.sigma_b2, g, dtype):
             layer = nn.utils.skip_init(nn.Linear, w.shape[1], w.shape[0], device=device, dtype=dtype)
@@ -178,8 +194,8 @@ class GaussianMLP(nn.Module):
     def forward(self, x: torch.Tensor, return_preactivations: bool = False):
         """Propagate a batch ``x`` of shape ``(..., N_0)``.
 
-        Returns the output ``a^L`` (shape ``(..., N_L)``), or ``(a^L, [h^1, ..., h^L])`` when
-        ``return_preactivations`` is true. ``x`` is cast to the parameters' dtype and device.
+        Returns the output ``a^L`` (shape ``(..., N_L)``), or an :class:`MLPOutput` ``(a^L, [h^1, ..., h^L])``
+        when ``return_preactivations`` is true. ``x`` is cast to the parameters' dtype and device.
         """
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"x must be a torch.Tensor; got {type(x).__name__}")
@@ -196,7 +212,7 @@ class GaussianMLP(nn.Module):
             if return_preactivations:
                 pre.append(h)
             a = self._phi(h) if (i < last or self.final_activation) else h
-        return (a, pre) if return_preactivations else a
+        return MLPOutput(a, pre) if return_preactivations else a
 
 
 def empirical_kernels(preactivations: Sequence[torch.Tensor]) -> torch.Tensor:
@@ -210,6 +226,16 @@ def empirical_kernels(preactivations: Sequence[torch.Tensor]) -> torch.Tensor:
     Returns
     -------
     torch.Tensor, shape (L, B, B)
+
+    See Also
+    --------
+    rglib.nets.meanfield.kernel_trajectory : the infinite-width kernels.
+
+    Examples
+    --------
+    >>> h = torch.tensor([[1.0, 2.0], [3.0, -1.0]])
+    >>> print(empirical_kernels([h]).tolist())  # (h @ h.T) / 2
+    [[[2.5, 0.5], [0.5, 5.0]]]
     """
     if isinstance(preactivations, torch.Tensor) or not isinstance(preactivations, Sequence) or not preactivations:
         raise TypeError("preactivations must be a non-empty list of (B, N_l) tensors")
@@ -218,10 +244,47 @@ def empirical_kernels(preactivations: Sequence[torch.Tensor]) -> torch.Tensor:
         if not isinstance(h, torch.Tensor) or h.ndim != 2:
             raise ValueError(f"preactivations[{i}] must be a 2D tensor (B, N_l); got "
                              f"{getattr(h, 'shape', type(h).__name__)}")
+        if h.is_complex() or not h.is_floating_point():
+            raise TypeError(f"preactivations[{i}] must be a real floating-point tensor; got dtype {h.dtype}")
         if h.shape[0] != preactivations[0].shape[0]:
-            raise ValueError("all layers must have the same batch size B")
+            raise ValueError(f"preactivations must all have the same batch size B = {preactivations[0].shape[0]}; "
+                             f"preactivations[{i}] has {h.shape[0]}")
         out.append(h @ h.T / h.shape[1])
     return torch.stack(out)
+
+
+def _as_input_batch(x) -> torch.Tensor:
+    if isinstance(x, np.ndarray):
+        x = torch.from_numpy(check_real_array(x, "x"))
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a (B, N_0) torch.Tensor or numpy array; got {type(x).__name__}")
+    if x.ndim != 2:
+        raise ValueError(f"x must be a (B, N_0) tensor or array; got shape {tuple(x.shape)}")
+    if x.is_complex() or not x.is_floating_point():
+        raise TypeError(f"x must be a real floating-point tensor or array; got dtype {x.dtype}")
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError("x must be finite (no NaN or inf)")
+    return x
+
+
+def _sample_preactivation_kernels_iv(x, depth, width, sigma_w2, sigma_b2, seeds, activation, device, dtype):
+    x = _as_input_batch(x)
+    depth = check_int(depth, "depth", 1)
+    width = check_int(width, "width", 1)
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
+        raise TypeError(f"seeds must be a non-empty sequence of ints; got {type(seeds).__name__}")
+    if len(seeds) == 0:
+        raise ValueError("seeds must be a non-empty sequence of ints; got an empty one")
+    seeds = [check_int(s, f"seeds[{i}]", 0) for i, s in enumerate(seeds)]
+    B, n0 = x.shape
+    cost = len(seeds) * (B + 1) * (n0 * width + (depth - 1) * width * width)
+    if cost > MAX_MULTIPLY_ADDS:
+        raise ValueError(f"len(seeds) * (B + 1) * (N_0 width + (depth - 1) width**2) = {cost:.3g} multiply-adds exceed "
+                         f"MAX_MULTIPLY_ADDS = {MAX_MULTIPLY_ADDS:.0e}; use fewer seeds, layers or a smaller width")
+    widths = [int(n0)] + [width] * depth
+    # the network arguments are checked once here, so that a bad one fails before any network is built
+    _gaussian_mlp_iv(widths, sigma_w2, sigma_b2, activation, True, 0, None, device, dtype)
+    return x, widths, seeds
 
 
 def sample_preactivation_kernels(x, depth: int, width: int, sigma_w2: float, sigma_b2: float, seeds: Sequence[int],
@@ -231,33 +294,76 @@ def sample_preactivation_kernels(x, depth: int, width: int, sigma_w2: float, sig
 
     Each seed builds ``GaussianMLP([N_0] + [width] * depth, sigma_w2, sigma_b2, seed=seed)`` and propagates the
     inputs ``x`` (shape ``(B, N_0)``); the result, in float64, is directly comparable with
-    :func:`rglib.meanfield.kernel_trajectory` applied to ``x @ x.T / N_0``.
+    :func:`rglib.nets.meanfield.kernel_trajectory` applied to ``x @ x.T / N_0``.
+
+    Parameters
+    ----------
+    x : torch.Tensor or ndarray, shape (B, N_0)
+        Inputs (finite reals).
+    depth, width : int
+        Number of layers and their width (``>= 1``).
+    sigma_w2, sigma_b2 : float
+        Weight (``> 0``) and bias (``>= 0``) variance.
+    seeds : sequence of int
+        One network per seed (non-negative ints); the cost, about
+        ``len(seeds) * (B + 1) * (N_0 width + (depth - 1) width**2)`` multiply-adds, must not exceed
+        ``MAX_MULTIPLY_ADDS`` (checked before any network is built).
+    activation, device, dtype
+        As in :class:`GaussianMLP`.
 
     Returns
     -------
     ndarray, shape (len(seeds), depth, B, B)
+
+    See Also
+    --------
+    rglib.nets.meanfield.kernel_trajectory : the infinite-width limit.
+
+    Examples
+    --------
+    >>> x = inputs_with_gram([[1.0, 0.5], [0.5, 1.0]], 50, seed=0)
+    >>> K = sample_preactivation_kernels(x, 2, 400, 1.5, 0.05, seeds=[0, 1], dtype=torch.float64)
+    >>> print(K.shape, np.round(K[:, 0, 0, 0], 2))  # layer 1: 1.5 * 1 + 0.05 = 1.55, spread 1.55 sqrt(2 / 400)
+    (2, 2, 2, 2) [1.46 1.66]
     """
-    if isinstance(x, np.ndarray):
-        x = torch.from_numpy(x)
-    if not isinstance(x, torch.Tensor) or x.ndim != 2:
-        raise ValueError(f"x must be a (B, N_0) tensor or array; got {getattr(x, 'shape', type(x).__name__)}")
-    if isinstance(depth, (bool, np.bool_)) or not isinstance(depth, Integral) or depth < 1:
-        raise ValueError(f"depth must be a positive int; got {depth!r}")
-    if isinstance(width, (bool, np.bool_)) or not isinstance(width, Integral) or width < 1:
-        raise ValueError(f"width must be a positive int; got {width!r}")
-    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence) or len(seeds) == 0:
-        raise ValueError("seeds must be a non-empty sequence of ints")
-    widths = [int(x.shape[1])] + [int(width)] * int(depth)
+    x, widths, seeds = _sample_preactivation_kernels_iv(x, depth, width, sigma_w2, sigma_b2, seeds, activation,
+                                                        device, dtype)
     out = []
     with torch.no_grad():
-        for s in seeds:
+        for s in seeds:  # one independent network per seed
             net = GaussianMLP(widths, sigma_w2, sigma_b2, activation=activation, seed=s, device=device, dtype=dtype)
             _, pre = net(x, return_preactivations=True)
             out.append(empirical_kernels(pre).to("cpu", torch.float64).numpy())
     return np.stack(out)
 
 
-def inputs_with_gram(gram, n0: int, *, seed: int, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+def _inputs_with_gram_iv(gram, n0, seed, dtype):
+    g = check_real_array(gram, "gram")
+    if g.ndim != 2 or g.shape[0] != g.shape[1] or g.shape[0] < 1:
+        raise ValueError(f"gram must be a square (B, B) matrix; got shape {g.shape}")
+    if not np.allclose(g, g.T):
+        raise ValueError("gram must be symmetric")
+    n0 = check_int(n0, "n0", g.shape[0])
+    if n0 * g.shape[0] > MAX_PARAMETERS:
+        raise ValueError(f"n0 * B = {n0 * g.shape[0]} random numbers exceed {MAX_PARAMETERS}; use a smaller n0")
+    try:
+        chol = np.linalg.cholesky(g)
+    except np.linalg.LinAlgError:
+        raise ValueError("gram must be positive definite") from None
+    if dtype not in _DTYPES:
+        raise TypeError(f"dtype must be torch.float32 or torch.float64; got {dtype}")
+    if seed is None:
+        raise TypeError("seed must be a non-negative int or a numpy.random.Generator (for reproducible inputs); "
+                        "got None")
+    try:
+        rng = numpy_generator(seed)
+    except TypeError:
+        raise TypeError(f"seed must be a non-negative int or a numpy.random.Generator; got {seed!r}") from None
+    return chol, n0, rng
+
+
+def inputs_with_gram(gram, n0: int, *, seed: int | np.random.Generator,
+                     dtype: torch.dtype = torch.float64) -> torch.Tensor:
     r"""Random inputs ``x`` (shape ``(B, n0)``) whose Gram matrix is exactly ``x @ x.T / n0 = gram``.
 
     The rows are ``sqrt(n0) * L @ Q.T`` with ``L`` the Cholesky factor of ``gram`` and ``Q`` a random
@@ -271,25 +377,22 @@ def inputs_with_gram(gram, n0: int, *, seed: int, dtype: torch.dtype = torch.flo
         Symmetric positive-definite target.
     n0 : int
         Input width, ``>= B``.
-    seed : int
-        Seed of the random directions.
+    seed : int or numpy.random.Generator
+        Seed of the random directions, or a generator to draw them from (the same seed gives bit-identical
+        inputs).
+    dtype : torch.float32 or torch.float64
+
+    Returns
+    -------
+    torch.Tensor, shape (B, n0)
+
+    Examples
+    --------
+    >>> x = inputs_with_gram([[2.0, 0.3], [0.3, 1.0]], 6, seed=np.random.default_rng(0))
+    >>> print(np.round((x @ x.T / 6).numpy(), 12).tolist())
+    [[2.0, 0.3], [0.3, 1.0]]
     """
-    g = np.asarray(gram, dtype=np.float64)
-    if g.ndim != 2 or g.shape[0] != g.shape[1]:
-        raise ValueError(f"gram must be a square (B, B) matrix; got shape {g.shape}")
-    if not np.all(np.isfinite(g)):
-        raise ValueError("gram must be finite (no NaN or inf)")
-    if not np.allclose(g, g.T):
-        raise ValueError("gram must be symmetric")
-    if isinstance(n0, (bool, np.bool_)) or not isinstance(n0, Integral) or n0 < g.shape[0]:
-        raise ValueError(f"n0 must be an int >= B = {g.shape[0]}; got {n0!r}")
-    try:
-        chol = np.linalg.cholesky(g)
-    except np.linalg.LinAlgError:
-        raise ValueError("gram must be positive definite") from None
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, Integral):
-        raise TypeError(f"seed must be an int; got {type(seed).__name__}")
-    rng = np.random.default_rng(int(seed))
-    q, _ = np.linalg.qr(rng.standard_normal((int(n0), g.shape[0])))
+    chol, n0, rng = _inputs_with_gram_iv(gram, n0, seed, dtype)
+    q, _ = np.linalg.qr(rng.standard_normal((n0, chol.shape[0])))
     x = math.sqrt(n0) * chol @ q.T
     return torch.as_tensor(x, dtype=dtype)

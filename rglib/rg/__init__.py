@@ -1,7 +1,7 @@
-"""Coarse-graining: 1D and 2D decimation and their relative entropies, truncated flows, block-spin RG (exact on
-small systems and on configuration arrays), the Gaussian DBM.
+"""Coarse-graining: 1D and 2D decimation and their relative entropies, truncated flows, cumulant expansions,
+block-spin RG (exact on small systems and on configuration arrays), the Gaussian DBM.
 
-Submodules: ``blocking``, ``blockspin``, ``decimation``, ``decimation_2d``, ``gaussian_dbm``, ``kl_2d``, ``truncation``.
+Submodules: ``blocking``, ``blockspin``, ``cumulants``, ``decimation``, ``decimation_2d``, ``gaussian_dbm``, ``gaussian_dbm_numerics``, ``kl_1d``, ``kl_2d``, ``truncation``.
 Their public names are also available here, imported on first use (``from rglib.rg import ...``).
 """
 from .._lazy import attach
@@ -13,16 +13,19 @@ __getattr__, __dir__, __all__ = attach(
             'block_average', 'block_majority', 'visible_coarse_correlators'
         ],
         'blockspin': [
-            'MAX_SPINS', 'tanh_block_rule', 'decimation_block_rule', 'majority_block_rule', 'ring_hamiltonian',
-            'ring_block_split', 'renormalized_hamiltonian', 'CumulantDecomposition', 'cumulant_decomposition',
-            'log_mgf_taylor_coefficients', 'cumulants_from_distribution', 'log_mgf_convergence_radius',
-            'ring_subset_ranges', 'coupling_weight_by_range', 'block_environment_mutual_information'
+            'MAX_SPINS', 'MAX_BLOCK_SIZE', 'tanh_block_rule', 'decimation_block_rule', 'majority_block_rule',
+            'ring_hamiltonian', 'RingBlockSplit', 'ring_block_split', 'renormalized_hamiltonian',
+            'CumulantDecomposition', 'cumulant_decomposition', 'ring_subset_ranges', 'coupling_weight_by_range',
+            'block_environment_mutual_information'
+        ],
+        'cumulants': [
+            'MAX_ORDER', 'MAX_LATTICE_DEGREE', 'log_mgf_taylor_coefficients', 'cumulants_from_distribution',
+            'log_mgf_convergence_radius'
         ],
         'decimation': [
-            'MAX_STEPS', 'MAX_ENUMERATION_N', 'DecimationFlow', 'decimate_1d', 'decimation_flow',
-            'flow_couplings', 'ir_field', 'kl_same_lattice', 'kl_lifted', 'kl_asymptote',
-            'ring_log_probabilities', 'marginal_log_probabilities', 'enumerated_kl_same_lattice',
-            'enumerated_kl_lifted'
+            'MAX_STEPS', 'MAX_ENUMERATION_N', 'MAX_STORED_VALUES', 'DecimationStep', 'decimate_1d',
+            'DecimationFlow', 'decimation_flow', 'FlowCouplings', 'flow_couplings', 'ir_field',
+            'ring_log_probabilities', 'marginal_log_probabilities'
         ],
         'decimation_2d': [
             'RESCALING_FACTOR', 'MAX_KEPT_SPINS', 'MAX_UV_SPINS', 'MAX_FLOW_STEPS', 'PlaquetteCouplings',
@@ -33,10 +36,18 @@ __getattr__, __dir__, __all__ = attach(
             'plaquette_log_weights', 'kept_marginal_log_probabilities', 'first_step_walsh_couplings'
         ],
         'gaussian_dbm': [
-            'MAX_VISIBLE_UNITS', 'check_dbm_parameters', 'renormalized_couplings', 'marginalization_constants',
+            'MAX_VISIBLE_UNITS', 'DBMParameters', 'check_dbm_parameters', 'RenormalizedCouplings',
+            'renormalized_couplings', 'MarginalizationConstants', 'marginalization_constants',
             'gaussian_log_integral', 'gaussian_log_mgf', 'energy_xyz', 'energy_xy', 'energy_x', 'log_partition',
-            'visible_log_probabilities', 'exact_visible_moments', 'quadrature_energy_xy', 'quadrature_energy_x',
+            'VisibleDistribution', 'visible_log_probabilities', 'VisibleMoments', 'exact_visible_moments'
+        ],
+        'gaussian_dbm_numerics': [
+            'MAX_GRID_POINTS', 'quadrature_energy_xy', 'quadrature_energy_x', 'MAX_GIBBS_UPDATES',
             'DBMGibbsTrace', 'gibbs_sample_dbm'
+        ],
+        'kl_1d': [
+            'K0_MIN', 'kl_same_lattice', 'kl_lifted', 'kl_asymptote', 'enumerated_kl_same_lattice',
+            'enumerated_kl_lifted'
         ],
         'kl_2d': [
             'MAX_DISTANCE', 'square_lattice_correlation', 'NeighbourSum', 'neighbour_sum_probabilities',
@@ -47,8 +58,8 @@ __getattr__, __dir__, __all__ = attach(
             'torus_neighbour_sum', 'torus_kl_lifted', 'torus_truncation_kl', 'torus_kl_lifted_truncated'
         ],
         'truncation': [
-            'nnn_ring_log_probabilities', 'project_nnn_couplings', 'moment_matched_nnn_couplings',
-            'TruncatedFlow', 'truncated_nnn_flow'
+            'NNNCouplings', 'nnn_ring_log_probabilities', 'project_nnn_couplings', 'MAX_NEWTON_ITERATIONS',
+            'moment_matched_nnn_couplings', 'TruncatedFlow', 'truncated_nnn_flow'
         ],
     },
 )

@@ -1,4 +1,4 @@
-r"""Exact decimation RG of the 1D Ising ring and the relative entropy along its flow.
+r"""Exact decimation RG of the 1D Ising ring: the recursion, its flow, and the exact marginal it reproduces.
 
 Model and conventions
 ---------------------
@@ -6,25 +6,19 @@ A periodic ring of ``N`` spins :math:`s_i = \pm 1` with Boltzmann weight :math:`
 
 .. math:: -E(s) = K \sum_{i=0}^{N-1} s_i s_{i+1} + h \sum_i s_i, \qquad s_N \equiv s_0 ,
 
-``K = beta J`` and ``h = beta H`` dimensionless (the conventions of :mod:`rglib.ising.chain`, whose transfer-matrix
-results this module uses). Decimation with ``b = 2`` sums over the spins on odd sites; the kept spins
-(even sites) form a ring of ``N/2`` spins with couplings :math:`(K', h')` and a constant per removed spin.
-Step ``n`` keeps every :math:`2^n`-th spin. All logarithms are natural (entropies in nats).
+``K = beta J`` and ``h = beta H`` dimensionless (the conventions of :mod:`rglib.ising.chain`). Decimation with
+``b = 2`` sums over the spins on odd sites; the kept spins (even sites) form a ring of ``N/2`` spins with
+couplings :math:`(K', h')` and a constant per removed spin [1]_. Step ``n`` keeps every :math:`2^n`-th spin.
+All logarithms are natural. :func:`ring_log_probabilities` and :func:`marginal_log_probabilities` enumerate
+rings (``N <= 20``) to check the recursion by brute force.
 
-Two relative entropies along the flow (the notes on Erdmenger, Grosvenor & Jefferson reconstruct the paper's
-definition; both candidates are implemented):
+The relative entropies along this flow are in :mod:`rglib.rg.kl_1d`; an *approximate* RG for comparison
+(decimation plus truncation of the generated couplings) is in :mod:`rglib.rg.truncation`.
 
-* **A** (:func:`kl_same_lattice`): :math:`D(p_{K_0,h_0}\,\|\,p_{K_n,h_n})` on the *same* ``N``-site
-  lattice, the couplings replaced by their RG images, divided by ``N``.
-* **B** (:func:`kl_lifted`): :math:`D(p_{\rm UV}\,\|\,q_n)` with
-  :math:`q_n(s) = p_{K_n,h_n}(s_{\rm kept})\,2^{-(N-N_n)}`, the coarse-grained distribution lifted back to
-  the ``N`` UV spins by a uniform factor on the removed ones, divided by ``N`` (UV sites).
-
-``N=None`` gives the thermodynamic limit (per site), an int ``N`` the finite ring. Enumeration versions
-(``enumerated_*``) compute the same quantities by brute force for checks (``N <= 20``).
-
-An *approximate* RG for comparison (decimation plus truncation of the generated couplings) is in
-:mod:`rglib.rg.truncation`.
+References
+----------
+.. [1] D. R. Nelson and M. E. Fisher, "Soluble renormalization groups and scaling fields for low-dimensional
+   Ising systems", Ann. Phys. 91, 226-274 (1975).
 """
 from __future__ import annotations
 
@@ -34,65 +28,60 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import logsumexp
 
-from .._checks import check_int as _int
-from .._checks import check_real_array as _real
+from .._checks import check_int, check_int_array, check_log_array, check_real_array
 from .._numerics import LN2
 from .._numerics import log_2cosh as _log_2cosh
 from .._numerics import log_abs_2sinh as _log_abs_2sinh
 from .._numerics import scalar_or_array as _out
-from ..entropy import kl_divergence
-from ..ising.chain import (
-    chain_entropy_per_site,
-    chain_parts,
-    ring_correlation,
-    ring_entropy,
-    ring_log_partition,
-    ring_magnetization,
-)
 from ..ising.enumeration import kept_state_codes, magnetizations, ring_bond_sums
 
 __all__ = [
     "MAX_STEPS",
     "MAX_ENUMERATION_N",
-    "DecimationFlow",
+    "MAX_STORED_VALUES",
+    "DecimationStep",
     "decimate_1d",
+    "DecimationFlow",
     "decimation_flow",
+    "FlowCouplings",
     "flow_couplings",
     "ir_field",
-    "kl_same_lattice",
-    "kl_lifted",
-    "kl_asymptote",
     "ring_log_probabilities",
     "marginal_log_probabilities",
-    "enumerated_kl_same_lattice",
-    "enumerated_kl_lifted",
 ]
 
 #: Largest number of RG steps accepted (``2**-n`` underflows long before; the flow is at its fixed point).
 MAX_STEPS = 1024
 #: Largest ring enumerated by the brute-force checks (``2**20`` states).
 MAX_ENUMERATION_N = 20
+#: Largest number of float64 values a function of this module stores at once (2**25 values = 256 MiB): the
+#: cost bound checked before a flow or an enumeration starts.
+MAX_STORED_VALUES = 2**25
 
 
 # ----------------------------------------------------------------------------------------------
-# argument checking
+# argument checking (thin wrappers of rglib._checks)
 # ----------------------------------------------------------------------------------------------
 def _steps(n: ArrayLike, name: str = "n") -> NDArray[np.int64]:
-    if isinstance(n, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a non-negative int or an integer array; got a bool")
-    a = np.asarray(n)
-    if not np.issubdtype(a.dtype, np.integer):
-        raise TypeError(f"{name} must be a non-negative int or an integer array; got dtype {a.dtype}")
-    if np.any(a < 0) or np.any(a > MAX_STEPS):
-        raise ValueError(f"{name} (number of RG steps) must satisfy 0 <= {name} <= {MAX_STEPS}; got {n!r}")
-    return a.astype(np.int64)
+    return check_int_array(n, name, 0, MAX_STEPS)
 
 
-def _out(x: NDArray[np.float64]):
-    return float(x) if np.ndim(x) == 0 else x
+def _couplings(K: ArrayLike, h: ArrayLike, names: tuple[str, str]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    K = check_real_array(K, names[0])
+    h = check_real_array(h, names[1])
+    try:
+        return tuple(np.broadcast_arrays(K, h))
+    except ValueError:
+        raise ValueError(f"{names[0]} and {names[1]} must broadcast together; got shapes {K.shape} and {h.shape}") from None
 
 
-def _log_abs_sinh(x: NDArray[np.float64]) -> NDArray[np.float64]:
+def _check_storage(count: int, what: str) -> None:
+    if count > MAX_STORED_VALUES:
+        raise ValueError(f"{what} needs {count} float64 values (> MAX_STORED_VALUES = {MAX_STORED_VALUES}); "
+                         "use fewer steps, smaller rings or fewer couplings at once")
+
+
+def _log_sinh(x: NDArray[np.float64]) -> NDArray[np.float64]:
     """ln|sinh x| (-inf at 0), stable for large |x|."""
     return _log_abs_2sinh(x) - LN2
 
@@ -101,11 +90,21 @@ def _log_cosh(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return _log_2cosh(x) - LN2
 
 
-
 # ----------------------------------------------------------------------------------------------
 # the exact recursion
 # ----------------------------------------------------------------------------------------------
-def decimate_1d(K: ArrayLike, h: ArrayLike = 0.0):
+class DecimationStep(NamedTuple):
+    """Result of :func:`decimate_1d` (floats for scalar input, arrays of the broadcast shape otherwise)."""
+
+    #: Renormalised nearest-neighbour coupling :math:`K'`.
+    K: NDArray[np.float64] | float
+    #: Renormalised field :math:`h'`.
+    h: NDArray[np.float64] | float
+    #: Log of the constant :math:`A` generated per removed spin.
+    log_A: NDArray[np.float64] | float
+
+
+def decimate_1d(K: ArrayLike, h: ArrayLike = 0.0) -> DecimationStep:
     r"""One exact ``b = 2`` decimation step of the 1D Ising ring in a field.
 
     Summing over a spin :math:`s` between kept neighbours :math:`s_1, s_3`,
@@ -124,30 +123,46 @@ def decimate_1d(K: ArrayLike, h: ArrayLike = 0.0):
         \ln A = \tfrac14\ln\bigl[16\cosh(2K+h)\cosh(2K-h)\cosh^2 h\bigr] = \ln 2 + \ln\cosh h + K'.
 
     Evaluated as :math:`K' = \frac14\ln(1 + \sinh^2 2K/\cosh^2 h)` and
-    :math:`\delta = \operatorname{artanh}(\tanh 2K \tanh h)`, accurate also for tiny ``K`` or ``h``.
-
-    Each kept spin collects :math:`\delta/2` from both removed neighbours, hence :math:`h' = h + \delta`.
-    At ``h = 0``: :math:`\tanh K' = \tanh^2 K` and :math:`\ln A = \ln 2 + \frac12\ln\cosh 2K`.
+    :math:`\delta = \operatorname{artanh}(\tanh 2K \tanh h)`, accurate also for tiny ``K`` or ``h`` and free
+    of overflow for huge ones. Each kept spin collects :math:`\delta/2` from both removed neighbours, hence
+    :math:`h' = h + \delta`. At ``h = 0``: :math:`\tanh K' = \tanh^2 K` and
+    :math:`\ln A = \ln 2 + \frac12\ln\cosh 2K` [1]_.
 
     Parameters
     ----------
-    K, h
+    K, h : array_like
         Couplings (finite reals, broadcast against each other).
 
     Returns
     -------
-    K_new, h_new, log_A
-        Renormalised couplings and the log of the constant generated per removed spin, so that
-        :math:`Z_N(K, h) = A^{N/2} Z_{N/2}(K', h')`.
+    DecimationStep
+        ``K``, ``h`` (renormalised couplings) and ``log_A`` (log of the constant generated per removed spin),
+        so that :math:`Z_N(K, h) = A^{N/2} Z_{N/2}(K', h')`.
+
+    See Also
+    --------
+    marginal_log_probabilities : the same marginal by brute-force enumeration.
+    decimation_flow : the step iterated.
+
+    References
+    ----------
+    .. [1] D. R. Nelson and M. E. Fisher, Ann. Phys. 91, 226-274 (1975).
+
+    Examples
+    --------
+    >>> step = decimate_1d(1.0)
+    >>> print(round(step.K, 6), step.h, round(np.tanh(1.0) ** 2 - np.tanh(step.K), 15))
+    0.662501 0.0 0.0
+    >>> Kp, hp, log_A = decimate_1d(0.5, 0.2)
+    >>> print(f"{Kp:.6f} {hp:.6f} {log_A:.6f}")
+    0.211177 0.351468 0.924192
     """
-    K = _real(K, "K")
-    h = _real(h, "h")
-    K, h = np.broadcast_arrays(K, h)
+    K, h = _couplings(K, h, ("K", "h"))
     l0 = _log_cosh(h)
     # cosh(2K+h) cosh(2K-h) = cosh^2 h + sinh^2 2K, so K' = (1/4) ln(1 + sinh^2 2K / cosh^2 h): a softplus
     # of 2 (ln|sinh 2K| - ln cosh h), accurate for tiny K and free of overflow for huge K.
     with np.errstate(divide="ignore"):
-        K_new = 0.25 * np.logaddexp(0.0, 2.0 * (_log_abs_sinh(2.0 * K) - l0))
+        K_new = 0.25 * np.logaddexp(0.0, 2.0 * (_log_sinh(2.0 * K) - l0))
     # delta = (1/2) ln[cosh(2K+h)/cosh(2K-h)] = artanh(tanh 2K tanh h); the artanh form keeps tiny fields
     x = np.tanh(2.0 * K) * np.tanh(h)
     small = np.abs(x) < 0.5
@@ -155,39 +170,55 @@ def decimate_1d(K: ArrayLike, h: ArrayLike = 0.0):
                      0.5 * (_log_cosh(2.0 * K + h) - _log_cosh(2.0 * K - h)))
     h_new = h + delta
     log_A = LN2 + l0 + K_new  # (1/4) ln[16 cosh(2K+h) cosh(2K-h) cosh^2 h]
-    return _out(K_new), _out(h_new), _out(log_A)
+    return DecimationStep(_out(K_new), _out(h_new), _out(log_A))
 
 
 class DecimationFlow(NamedTuple):
-    """Couplings along the exact flow; axis 0 is the step ``n = 0 .. n_steps``."""
+    """Couplings along the exact flow (:func:`decimation_flow`); axis 0 is the step ``n = 0 .. n_steps``."""
 
+    #: Nearest-neighbour coupling :math:`K_n`, shape ``(n_steps + 1, *broadcast_shape)``.
     K: NDArray[np.float64]
+    #: Field :math:`h_n`, same shape.
     h: NDArray[np.float64]
-    log_A: NDArray[np.float64]  #: constant per removed spin generated by step n -> n+1 (last entry: NaN)
+    #: Log of the constant per removed spin generated by the step ``n -> n + 1`` (last row: NaN).
+    log_A: NDArray[np.float64]
 
 
 def decimation_flow(K0: ArrayLike, h0: ArrayLike = 0.0, n_steps: int = 10) -> DecimationFlow:
-    """Iterate :func:`decimate_1d` ``n_steps`` times.
+    r"""Iterate :func:`decimate_1d` ``n_steps`` times: :math:`(K_{n+1}, h_{n+1}) = R(K_n, h_n)`.
 
     Parameters
     ----------
-    K0, h0
-        Initial couplings (broadcast).
-    n_steps
-        Number of steps, ``0 <= n_steps <= MAX_STEPS``.
+    K0, h0 : array_like
+        Initial couplings (finite reals, broadcast).
+    n_steps : int
+        Number of steps, ``0 <= n_steps <= MAX_STEPS``; the stored flow, ``3 (n_steps + 1)`` values per
+        coupling pair, must not exceed ``MAX_STORED_VALUES``.
 
     Returns
     -------
     DecimationFlow
         ``K[n]``, ``h[n]`` for ``n = 0..n_steps`` (shape ``(n_steps + 1, *broadcast_shape)``) and ``log_A[n]``,
         the constant generated by the step ``n -> n + 1`` (``NaN`` in the last row).
+
+    See Also
+    --------
+    flow_couplings : the couplings after ``n`` steps only.
+    ir_field : the limit :math:`n \to \infty` of the field.
+
+    Examples
+    --------
+    >>> fl = decimation_flow(1.0, 0.0, 3)
+    >>> print(np.round(fl.K, 6))
+    [1.       0.662501 0.350061 0.113672]
+    >>> print(np.allclose(np.tanh(fl.K[1:]), np.tanh(fl.K[:-1]) ** 2))
+    True
     """
-    n_steps = int(_steps(n_steps, "n_steps"))
-    K = _real(K0, "K0")
-    h = _real(h0, "h0")
-    K, h = np.broadcast_arrays(K, h)
+    n_steps = check_int(n_steps, "n_steps", 0, MAX_STEPS)
+    K, h = _couplings(K0, h0, ("K0", "h0"))
+    _check_storage(3 * (n_steps + 1) * K.size, f"decimation_flow with n_steps = {n_steps} and {K.size} couplings")
     Ks, hs, As = [K], [h], []
-    for _ in range(n_steps):
+    for _ in range(n_steps):  # a loop over RG steps only; each step is vectorised over the couplings
         Kn, hn, la = decimate_1d(Ks[-1], hs[-1])
         Ks.append(np.asarray(Kn))
         hs.append(np.asarray(hn))
@@ -196,165 +227,101 @@ def decimation_flow(K0: ArrayLike, h0: ArrayLike = 0.0, n_steps: int = 10) -> De
     return DecimationFlow(np.stack(Ks), np.stack(hs), np.stack(As))
 
 
-def flow_couplings(K0: ArrayLike, h0: ArrayLike, n: ArrayLike):
-    """The couplings :math:`(K_n, h_n)` after ``n`` exact steps; ``K0``, ``h0`` and ``n`` broadcast.
+class FlowCouplings(NamedTuple):
+    """Result of :func:`flow_couplings` (floats for scalar input)."""
+
+    #: Coupling :math:`K_n` after ``n`` steps.
+    K: NDArray[np.float64] | float
+    #: Field :math:`h_n` after ``n`` steps.
+    h: NDArray[np.float64] | float
+
+
+def flow_couplings(K0: ArrayLike, h0: ArrayLike, n: ArrayLike) -> FlowCouplings:
+    r"""The couplings :math:`(K_n, h_n)` after ``n`` exact decimation steps; ``K0``, ``h0`` and ``n`` broadcast.
+
+    Parameters
+    ----------
+    K0, h0 : array_like
+        Initial couplings (finite reals).
+    n : int or array_like of int
+        Number of steps, ``0 <= n <= MAX_STEPS``.
 
     Returns
     -------
-    K_n, h_n
-        Arrays (floats for scalar input) of the broadcast shape.
+    FlowCouplings
+        ``K`` and ``h``, arrays of the broadcast shape (floats for scalar input).
+
+    See Also
+    --------
+    decimation_flow : the whole flow.
+    ir_field : the limit of ``h`` for :math:`n\to\infty`.
+
+    Examples
+    --------
+    >>> Kn, hn = flow_couplings(1.0, 0.0, [0, 1, 2])
+    >>> print(np.round(Kn, 6))
+    [1.       0.662501 0.350061]
     """
-    K0 = _real(K0, "K0")
-    h0 = _real(h0, "h0")
+    K0, h0 = _couplings(K0, h0, ("K0", "h0"))
     n = _steps(n)
-    K0, h0, n = np.broadcast_arrays(K0, h0, n)
+    try:
+        K0, h0, n = np.broadcast_arrays(K0, h0, n)
+    except ValueError:
+        raise ValueError(f"K0, h0 and n must broadcast together; got shapes {K0.shape} and {n.shape}") from None
     nmax = int(n.max()) if n.size else 0
     fl = decimation_flow(K0, h0, nmax)
     Kn = np.take_along_axis(fl.K, n[None], axis=0)[0]
     hn = np.take_along_axis(fl.h, n[None], axis=0)[0]
-    return _out(Kn), _out(hn)
-
-
+    return FlowCouplings(_out(Kn), _out(hn))
 
 
 def ir_field(K0: ArrayLike, h0: ArrayLike = 0.0):
     r"""Field at the end of the exact flow, :math:`h^* = \lim_n h_n = \operatorname{artanh} m(K_0, h_0)`.
 
     Decimation keeps the exact marginal, so the magnetization of the coarse chain stays :math:`m(K_0,h_0)`
-    at every step; at the fixed point :math:`K^* = 0` it is :math:`\tanh h^*`.
+    at every step; at the fixed point :math:`K^* = 0` it is :math:`\tanh h^*`. With
+    :math:`m = \sinh h/\sqrt{\sinh^2 h + e^{-4K}}`,
+
+    .. math::
+
+        h^* = \tfrac12\ln\frac{1+|m|}{1-|m|}\,\operatorname{sign} h,\qquad
+        1 - |m| = \frac{e^{-4K-2|h|}}{\tilde r\,(\tilde r + \tilde s)},\quad
+        \tilde s = \tfrac12(1 - e^{-2|h|}),\ \tilde r = \sqrt{\tilde s^2 + e^{-4K-2|h|}},
+
+    evaluated in log space, so :math:`h^*` stays finite and accurate for any finite couplings (at large
+    ``K0`` it grows like :math:`2K_0 + |h_0|`; it is 0 at ``h0 = 0``).
+
+    Parameters
+    ----------
+    K0, h0 : array_like
+        Initial couplings (finite reals, broadcast).
+
+    Returns
+    -------
+    float or ndarray
+
+    See Also
+    --------
+    flow_couplings : :math:`h_n` at finite ``n``, which converges to :math:`h^*`.
+
+    Examples
+    --------
+    >>> print(round(ir_field(0.0, 0.3), 12), round(ir_field(1.0, 0.1), 6))
+    0.3 0.685239
+    >>> print(round(ir_field(190.0, 0.1), 6), round(float(flow_couplings(190.0, 0.1, 1000).h), 6))
+    378.392228 378.392228
     """
-    K0 = _real(K0, "K0")
-    h0 = _real(h0, "h0")
-    K0, h0 = np.broadcast_arrays(K0, h0)
-    _, _, m, omm = chain_parts(K0, h0)
-    # small |m|: arctanh directly; |m| near 1: 0.5 ln((1+|m|)/(1-|m|)) with 1-|m| free of cancellation
-    am = np.abs(m)
+    K0, h0 = _couplings(K0, h0, ("K0", "h0"))
+    a = np.abs(h0)
+    log_sy = -2.0 * K0 - a  # ln sqrt(y), y = e^{-4K - 2|h|}
     with np.errstate(divide="ignore"):
-        big = 0.5 * (np.log1p(am) - np.log(omm))
-    return _out(np.sign(m) * np.where(am < 0.5, np.arctanh(np.minimum(am, 0.5)), big))
-
-
-# ----------------------------------------------------------------------------------------------
-# relative entropies: closed forms
-# ----------------------------------------------------------------------------------------------
-def _kl_A_inf(K0, h0, Kn, hn):
-    g0, omu0, m0, omm0 = chain_parts(K0, h0)
-    gn = chain_parts(Kn, hn)[0]
-    # D/N = ln l+(n) - ln l+(0) - u0 (Kn - K0) - m0 (hn - h0), regrouped into O(1) terms
-    # |h_n| - h_n m0 = |h_n| (1 -+ |m0|): same sign (the usual case) avoids the cancellation 1 - |m0|
-    same = np.sign(hn) * np.sign(m0) >= 0
-    field = np.abs(hn) * np.where(same, omm0, 1.0 + np.abs(m0))
-    return (gn - g0) + (Kn - K0) * omu0 + field - np.abs(h0) * omm0
-
-
-def kl_same_lattice(K0: ArrayLike, h0: ArrayLike, n: ArrayLike, N: int | None = None):
-    r"""Definition A: :math:`\frac1N D(p_{K_0,h_0}\,\|\,p_{K_n,h_n})` on the same ``N``-site ring, in nats per site.
-
-    Both distributions are Ising rings of the same size; the second carries the couplings after ``n``
-    exact decimation steps. Since both are exponential families in :math:`(K, h)`,
-
-    .. math::
-
-        \frac{D_n}{N} = (K_0 - K_n)\,u_0 + (h_0 - h_n)\,m_0 - \frac{\ln Z_N(K_0,h_0) - \ln Z_N(K_n,h_n)}{N},
-
-    with :math:`u_0 = \langle s_i s_{i+1}\rangle_0`, :math:`m_0 = \langle s_i\rangle_0`. For ``N=None``
-    (thermodynamic limit) :math:`\ln Z_N/N \to \ln\lambda_+`, and the result is the Bregman divergence
-    of :math:`\ln\lambda_+`. It is non-decreasing in ``n`` for ``K0 >= 0`` (the flow lowers ``K`` along a
-    curve of constant magnetization); for ``K0 < 0`` it is not (the first step jumps to ``K_1 > 0``).
-
-    Parameters
-    ----------
-    K0, h0
-        Initial (UV) couplings, finite reals.
-    n
-        Number of RG steps (int or integer array, ``>= 0``). ``K0``, ``h0``, ``n`` broadcast.
-    N
-        Ring size (``>= 1``) or ``None`` for the infinite chain.
-    """
-    K0 = _real(K0, "K0")
-    h0 = _real(h0, "h0")
-    n = _steps(n)
-    Kn, hn = flow_couplings(K0, h0, n)
-    K0, h0, Kn, hn = np.broadcast_arrays(K0, h0, np.asarray(Kn), np.asarray(hn))
-    if N is None:
-        d = _kl_A_inf(K0, h0, Kn, hn)
-    else:
-        N = _int(N, "N")
-        u0 = np.asarray(ring_correlation(N, K0, h0, 1))
-        m0 = np.asarray(ring_magnetization(N, K0, h0))
-        lz0 = np.asarray(ring_log_partition(N, K0, h0))
-        lzn = np.asarray(ring_log_partition(N, Kn, hn))
-        d = (K0 - Kn) * u0 + (h0 - hn) * m0 - (lz0 - lzn) / N
-    d = np.where((Kn == K0) & (hn == h0), 0.0, d)  # n = 0 (or a fixed point): exactly zero
-    return _out(d)
-
-
-def kl_lifted(K0: ArrayLike, h0: ArrayLike, n: ArrayLike, N: int | None = None):
-    r"""Definition B: :math:`\frac1N D(p_{\rm UV}\,\|\,q_n)`, the coarse distribution lifted uniformly, per UV site.
-
-    :math:`q_n(s) = p_{K_n,h_n}(s_{\rm kept})\,2^{-(N - N_n)}` with :math:`N_n = N/2^n` kept spins.
-    Because the decimated weights are exactly the marginal of :math:`p_{\rm UV}` on the kept spins,
-
-    .. math::
-
-        D_n = (N - N_n)\ln 2 - S_N(K_0,h_0) + S_{N_n}(K_n,h_n),\qquad
-        \frac{D_n}{N} \xrightarrow{N\to\infty} (1 - 2^{-n})\ln 2 - s(K_0,h_0) + 2^{-n} s(K_n,h_n).
-
-    Parameters
-    ----------
-    K0, h0, n
-        As in :func:`kl_same_lattice`.
-    N
-        ``None`` (infinite chain) or a ring size divisible by :math:`2^{\max n}`.
-    """
-    K0 = _real(K0, "K0")
-    h0 = _real(h0, "h0")
-    n = _steps(n)
-    Kn, hn = flow_couplings(K0, h0, n)
-    K0, h0, n, Kn, hn = np.broadcast_arrays(K0, h0, n, np.asarray(Kn), np.asarray(hn))
-    if N is None:
-        w = np.ldexp(1.0, -n)
-        d = (1.0 - w) * LN2 - np.asarray(chain_entropy_per_site(K0, h0)) + w * np.asarray(chain_entropy_per_site(Kn, hn))
-    else:
-        N = _int(N, "N")
-        nmax = int(n.max()) if n.size else 0
-        if N % (2**nmax):
-            raise ValueError(f"N = {N} must be divisible by 2**n = {2**nmax} for n = {nmax} decimation steps")
-        S0 = np.asarray(ring_entropy(N, K0, h0))
-        d = np.empty(n.shape)
-        for k in np.unique(n):  # one ring size per step count
-            sel = n == k
-            Nk = N >> int(k)
-            Sk = np.asarray(ring_entropy(Nk, Kn[sel], hn[sel]))
-            d[sel] = ((N - Nk) * LN2 - S0[sel] + Sk) / N
-    d = np.where(n == 0, 0.0, d)
-    return _out(d)
-
-
-def kl_asymptote(K0: ArrayLike, h0: ArrayLike = 0.0, definition: str = "A"):
-    r"""Limit :math:`n\to\infty` of the per-site relative entropy (infinite chain), in nats.
-
-    * ``"A"``: :math:`H_2(m_0) - s(K_0,h_0)`, where :math:`H_2(m) = -\sum_\pm \frac{1\pm m}{2}\ln\frac{1\pm m}{2}`
-      is the entropy of one spin of magnetization :math:`m_0`: the flow ends at :math:`K^*=0`,
-      :math:`h^*=\operatorname{artanh} m_0`, a product of one-site marginals, so the limit is the total
-      correlation per site.
-    * ``"B"``: :math:`\ln 2 - s(K_0,h_0)`, the divergence from the uniform distribution.
-
-    Both equal :math:`K_0\tanh K_0 - \ln\cosh K_0` at ``h0 = 0``.
-    """
-    if definition not in ("A", "B"):
-        raise ValueError(f"definition must be 'A' or 'B'; got {definition!r}")
-    K0 = _real(K0, "K0")
-    h0 = _real(h0, "h0")
-    K0, h0 = np.broadcast_arrays(K0, h0)
-    s0 = np.asarray(chain_entropy_per_site(K0, h0))
-    if definition == "B":
-        return _out(LN2 - s0)
-    _, _, _, omm = chain_parts(K0, h0)
-    p = 0.5 * omm  # minority-spin probability (1 - |m|)/2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        H2 = np.where(p > 0, -p * np.log(p) - (1 - p) * np.log1p(-p), 0.0)
-    return _out(H2 - s0)
+        log_st = np.log(-0.5 * np.expm1(-2.0 * a))  # ln s~; -inf at h = 0
+    log_rt = 0.5 * np.logaddexp(2.0 * log_st, 2.0 * log_sy)
+    abs_m = np.exp(log_st - log_rt)
+    log_omm = 2.0 * log_sy - log_rt - np.logaddexp(log_rt, log_st)  # ln(1 - |m|), exact in log space
+    # small |m|: arctanh directly; |m| near 1: 0.5 ln((1+|m|)/(1-|m|)) with ln(1-|m|) free of cancellation
+    big = 0.5 * (np.log1p(abs_m) - log_omm)
+    return _out(np.sign(h0) * np.where(abs_m < 0.5, np.arctanh(np.minimum(abs_m, 0.5)), big))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -365,82 +332,81 @@ def _ring_sums(N: int):
     return ring_bond_sums(N, 1 % N if N > 1 else 0).astype(np.float64), magnetizations(N).astype(np.float64)
 
 
-def ring_log_probabilities(N: int, K: ArrayLike, h: ArrayLike = 0.0) -> NDArray[np.float64]:
-    """Log Boltzmann probabilities of all :math:`2^N` ring configurations, by enumeration.
-
-    Order: :func:`rglib.ising.all_spin_configurations`. ``K`` and ``h`` broadcast; the result has shape
-    ``(*broadcast_shape, 2**N)``. ``1 <= N <= MAX_ENUMERATION_N``.
-    """
-    N = _int(N, "N", 1, MAX_ENUMERATION_N)
-    K = _real(K, "K")
-    h = _real(h, "h")
-    K, h = np.broadcast_arrays(K, h)
+def _ring_log_probabilities(N: int, K: NDArray[np.float64], h: NDArray[np.float64]) -> NDArray[np.float64]:
+    _check_storage(K.size * 2**N, f"enumerating 2**N = {2**N} states for {K.size} couplings")
     bonds, mag = _ring_sums(N)
     lw = K[..., None] * bonds + h[..., None] * mag
     return lw - logsumexp(lw, axis=-1, keepdims=True)
 
 
-def marginal_log_probabilities(log_p: ArrayLike, N: int, stride: int) -> NDArray[np.float64]:
-    r"""Exact marginal of an ``N``-spin distribution on the sites ``0, stride, 2*stride, ...``.
+def ring_log_probabilities(N: int, K: ArrayLike, h: ArrayLike = 0.0) -> NDArray[np.float64]:
+    r"""Log Boltzmann probabilities :math:`\ln p(s) = K\sum_i s_is_{i+1} + h\sum_i s_i - \ln Z_N` of all ring states.
 
     Parameters
     ----------
-    log_p
-        Log-probabilities over all :math:`2^N` states along the last axis (enumeration order).
-    N
-        Number of spins.
-    stride
+    N : int
+        Ring size, ``1 <= N <= MAX_ENUMERATION_N``.
+    K, h : array_like
+        Couplings (finite reals, broadcast); ``size * 2**N <= MAX_STORED_VALUES``.
+
+    Returns
+    -------
+    ndarray, shape ``(*broadcast_shape, 2**N)``
+        In the order of :func:`rglib.ising.all_spin_configurations`.
+
+    See Also
+    --------
+    rglib.ising.ring_log_partition : the transfer-matrix :math:`\ln Z_N`.
+
+    Examples
+    --------
+    >>> lp = ring_log_probabilities(3, 0.5)  # Z = 2 e^{3K} + 6 e^{-K}
+    >>> print(np.round(np.exp(lp), 6))
+    [0.355617 0.048128 0.048128 0.048128 0.048128 0.048128 0.048128 0.355617]
+    """
+    N = check_int(N, "N", 1, MAX_ENUMERATION_N)
+    K, h = _couplings(K, h, ("K", "h"))
+    return _ring_log_probabilities(N, K, h)
+
+
+def marginal_log_probabilities(log_p: ArrayLike, N: int, stride: int) -> NDArray[np.float64]:
+    r"""Exact marginal :math:`\ln\sum_{\rm removed} p(s)` of an ``N``-spin distribution on sites ``0, stride, ...``.
+
+    Parameters
+    ----------
+    log_p : array_like, shape ``(..., 2**N)``
+        Log-probabilities over all :math:`2^N` states along the last axis (enumeration order); ``-inf`` marks
+        impossible states.
+    N : int
+        Number of spins, ``1 <= N <= MAX_ENUMERATION_N``.
+    stride : int
         Keep every ``stride``-th spin; ``N`` must be divisible by ``stride``.
 
     Returns
     -------
-    numpy.ndarray
-        Log-probabilities of the :math:`2^{N/\text{stride}}` kept configurations, in enumeration order.
+    numpy.ndarray, shape ``(..., 2**(N // stride))``
+        Log-probabilities of the kept configurations, in enumeration order.
+
+    See Also
+    --------
+    decimate_1d : the closed form of the ``stride = 2`` marginal of a ring.
+
+    Examples
+    --------
+    >>> lm = marginal_log_probabilities(ring_log_probabilities(4, 1.0), 4, 2)
+    >>> Kp = decimate_1d(1.0).K
+    >>> print(np.allclose(lm, ring_log_probabilities(2, Kp)))
+    True
     """
-    N = _int(N, "N", 1, MAX_ENUMERATION_N)
-    stride = _int(stride, "stride", 1)
+    N = check_int(N, "N", 1, MAX_ENUMERATION_N)
+    stride = check_int(stride, "stride", 1)
     if N % stride:
-        raise ValueError(f"N = {N} must be divisible by stride = {stride}")
-    lp = np.asarray(log_p, dtype=np.float64)
-    if lp.shape[-1] != 2**N:
-        raise ValueError(f"log_p must have 2**N = {2**N} states along its last axis; got {lp.shape[-1]}")
+        raise ValueError(f"N must be divisible by stride = {stride}; got N = {N}")
+    lp = check_log_array(log_p, "log_p")
+    if lp.ndim < 1 or lp.shape[-1] != 2**N:
+        raise ValueError(f"log_p must have 2**N = {2**N} states along its last axis; got shape {lp.shape}")
     M = N // stride
     code = kept_state_codes(N, stride)
     order = np.argsort(code, kind="stable")
     grouped = lp[..., order].reshape(*lp.shape[:-1], 2**M, 2 ** (N - M))
     return logsumexp(grouped, axis=-1)
-
-
-def enumerated_kl_same_lattice(N: int, K0: ArrayLike, h0: ArrayLike, n: int) -> NDArray[np.float64] | float:
-    """Definition A per site by brute force: ``kl_divergence`` of two enumerated ``N``-spin distributions."""
-    n = int(_steps(n))
-    Kn, hn = flow_couplings(K0, h0, n)
-    lp = ring_log_probabilities(N, K0, h0)
-    lq = ring_log_probabilities(N, Kn, hn)
-    return _out(np.asarray(kl_divergence(lp, lq)) / N)
-
-
-def enumerated_kl_lifted(N: int, K0: ArrayLike, h0: ArrayLike, n: int, *, use_marginal: bool = False):
-    """Definition B per UV site by brute force.
-
-    The coarse distribution is the enumerated ring of :math:`N/2^n` spins with couplings :math:`(K_n, h_n)`
-    (or, with ``use_marginal=True``, the enumerated marginal of the UV ring on the kept spins), lifted by
-    :math:`2^{-(N - N/2^n)}`.
-    """
-    N = _int(N, "N", 1, MAX_ENUMERATION_N)
-    n = int(_steps(n))
-    if N % (2**n):
-        raise ValueError(f"N = {N} must be divisible by 2**n = {2**n}")
-    M = N >> n
-    lp = ring_log_probabilities(N, K0, h0)
-    if use_marginal:
-        lir = marginal_log_probabilities(lp, N, 2**n)
-    else:
-        Kn, hn = flow_couplings(K0, h0, n)
-        lir = ring_log_probabilities(M, Kn, hn)
-    code = kept_state_codes(N, 2**n)
-    lq = lir[..., code] - (N - M) * LN2
-    return _out(np.asarray(kl_divergence(lp, lq)) / N)
-
-
-# ----------------------------------------------------------------------------------------------
