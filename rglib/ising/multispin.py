@@ -308,7 +308,10 @@ def multispin_metropolis(spins, K: float, n_sweeps: int = 1, *, seed=None, measu
     n_words, L1, L2 = words.shape
     if L1 % 2 or L2 % 2 or L1 < 2 or L2 < 2:
         raise ValueError(f"spins must have even lattice sides >= 2 (checkerboard); got {L1} x {L2}")
-    K = float(check_real_array(K, "K"))
+    K = check_real_array(K, "K")
+    if K.ndim:
+        raise ValueError(f"K must be a single real number; got shape {K.shape}")
+    K = float(K)
     n_sweeps = check_int(n_sweeps, "n_sweeps", 0)
     measure_every = check_int(measure_every, "measure_every", 0)
     n_meas = n_sweeps // measure_every if measure_every else 0

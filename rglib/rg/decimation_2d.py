@@ -365,7 +365,10 @@ def torus_log_probabilities(shape, K: float) -> NDArray[np.float64]:
     L1, L2 = _check_torus(shape, 1)
     if L1 * L2 > MAX_UV_SPINS:
         raise ValueError(f"shape = ({L1}, {L2}) has {L1 * L2} spins; brute force allows at most {MAX_UV_SPINS}")
-    K = float(_real(K, "K"))
+    K = _real(K, "K")
+    if K.ndim:
+        raise ValueError(f"K must be a single real number; got shape {K.shape}")
+    K = float(K)
     S = bond_sum(np.asfortranarray(all_spin_configurations(L1 * L2)), torus_bonds((L1, L2)))
     lw = K * S.astype(np.float64)
     return lw - logsumexp(lw)

@@ -346,6 +346,7 @@ def kl_lifted_first_step(K0: ArrayLike):
     >>> round(kl_lifted_first_step(0.3), 6), round(kl_asymptote_2d(0.3), 6)
     (0.090846, 0.113938)
     """
+    K0 = _positive(K0)
     return _out(0.5 * (LN2 - np.asarray(removed_spin_entropy(K0))))
 
 
@@ -426,6 +427,7 @@ def kl_asymptote_2d(K0: ArrayLike):
     >>> round(kl_asymptote_2d(K_CRITICAL), 6)
     0.386677
     """
+    K0 = _real(K0, "K0", lower=0.0)
     return _out(LN2 - np.asarray(onsager_entropy(K0)))
 
 
@@ -542,7 +544,10 @@ def kl_lifted_truncated(K0: float, n_steps: int) -> NDArray[np.float64]:
     >>> np.round(kl_lifted_truncated(0.4, 3), 5)
     array([0.     , 0.17207, 0.22607, 0.24779])
     """
-    K0 = float(_positive(K0))
+    K0 = _positive(K0)
+    if K0.ndim:
+        raise ValueError(f"K0 must be a single number; got shape {K0.shape}")
+    K0 = float(K0)
     n_steps = _int(n_steps, "n_steps", 0, 20)
     Kn = nn_flow(K0, n_steps)
     c = _bond_correlations(K0, n_steps)
@@ -613,7 +618,10 @@ def torus_entropy(shape, K: ArrayLike):
 def _torus_setup(shape, K0, n, name="K0"):
     n = _int(n, "n", 0, 40)
     shape = _check_torus(shape, max(n, 1))
-    return shape, float(_positive(K0, name)), n
+    K0 = _positive(K0, name)
+    if K0.ndim:
+        raise ValueError(f"{name} must be a single number; got shape {K0.shape}")
+    return shape, float(K0), n
 
 
 def torus_neighbour_sum(shape, K: float) -> tuple[NeighbourSum, NDArray[np.float64]]:
