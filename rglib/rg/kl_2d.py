@@ -143,8 +143,8 @@ def _toeplitz_correlations(K: float, rs: NDArray[np.int64], diagonal: bool) -> N
         return out
     ordered = K >= K_CRITICAL
     if diagonal:
-        w = np.sinh(2.0 * K) ** 2
-        rho = 1.0 / w if ordered else w  # |a| of the factor that decays slowest
+        # |a| of the factor that decays slowest: 1 / sinh^2 2K = (2 e^{-2K} / (1 - e^{-4K}))^2 without overflow
+        rho = (2.0 * np.exp(-2.0 * K) / -np.expm1(-4.0 * K)) ** 2 if ordered else np.sinh(2.0 * K) ** 2
         factors = ((rho, -1),) if ordered else ((rho, +1),)
     else:
         z, x = np.tanh(K), np.exp(-2.0 * K)
@@ -152,7 +152,7 @@ def _toeplitz_correlations(K: float, rs: NDArray[np.int64], diagonal: bool) -> N
         a2 = x / z if ordered else z / x
         rho = max(a1, a2)
         factors = ((a1, +1), (a2, -1)) if ordered else ((a1, +1), (a2, +1))
-    gap = -np.log(min(rho, 1.0 - 1e-16))
+    gap = -np.log(min(max(rho, 1e-300), 1.0 - 1e-16))
     M = int(min(2**20, max(2**12, 2 ** int(np.ceil(np.log2(2.0 * rmax + 40.0 / gap))))))
     theta = 2.0 * np.pi * (np.arange(M) + 0.5) / M  # midpoints: never on a branch point
     e = np.exp(1j * theta)
