@@ -98,7 +98,7 @@ BAD += _rows(dd.load_dataset, "test_subset", [0, 2.0], "mnist")
 BAD += _rows(dd.load_dataset, "seed", BAD_SEEDS, "mnist", download=False)
 BAD += _rows(dd.white_noise, "like", [None, 7, "svhn", np.zeros(3)], pos=0)
 BAD += _rows(dd.white_noise, "n_train", [-1, 1.5, "3"], "mnist", n_test=1)
-BAD += _rows(dd.white_noise, "n_test", [-2, None and 0 or 2.0], "mnist", n_train=1)
+BAD += _rows(dd.white_noise, "n_test", [-2, 2.0], "mnist", n_train=1)
 BAD += _rows(dd.white_noise, "seed", BAD_SEEDS, "mnist", n_train=1, n_test=1)
 BAD += _rows(dd.white_noise, "grayscale", ["x"], "cifar10", n_train=1, n_test=1)
 BAD += _rows(dd.white_noise, "flatten", [None], "mnist", n_train=1, n_test=1)
@@ -150,7 +150,7 @@ _TN = tr.train_networks
 BAD += [C(_TN, **_train(widths=w), arg="widths") for w in ("abc", None, [], [[]], [4], [4, 0, 2], [4, 2.5, 2],
                                                            [5, 3, 2], [[4, 2], [4, 3]], [[4, 2], [5, 2]])]
 BAD += [C(_TN, **_train(sigma_w2=v), arg="sigma_w2") for v in (0.0, -1.0, NAN, INF, "1", None, 1j, [[1.0]],
-                                                              [1.0, 2.0, 3.0] and [[1.0, 2.0]])]
+                                                              [[1.0, 2.0]])]
 BAD += [C(_TN, **_train(sigma_b2=v), arg="sigma_b2") for v in (-0.1, NAN, "0", 1j)]
 BAD += [C(_TN, **_train(seeds=v), arg="seeds") for v in (-1, 1.0, "a", None, [0.5], [[0]])]
 BAD += [C(_TN, **_train(sigma_w2=[1.0, 2.0], seeds=[0, 1, 2]), arg="seeds")]
@@ -274,9 +274,9 @@ _BAD_SHAPES = [0, 1, 3, 5, (4, 3), (3, 4), (4,), (4, 4, 4), "ab", None, 4.0, (4.
 BAD += _rows(d2.sublattice_sites, "shape", _BAD_SHAPES, pos=0, n=1)
 BAD += _rows(d2.sublattice_sites, "shape", [(4, 6)], pos=0, n=3)  # sides must be divisible by 4 at n = 3
 BAD += _rows(d2.sublattice_sites, "n", [-1, 1.5, "1", None, 41], 4)
-BAD += _rows(d2.sublattice_bonds, "shape", [3, (4, 2) and (2, 3), "x"], pos=0, n=1)
+BAD += _rows(d2.sublattice_bonds, "shape", [3, (2, 3), "x"], pos=0, n=1)
 BAD += _rows(d2.sublattice_bonds, "n", [-1, 2.0], 4)
-BAD += _rows(d2.removed_site_neighbours, "shape", [3, (6, 4) and (5, 4)], pos=0)
+BAD += _rows(d2.removed_site_neighbours, "shape", [3, (5, 4)], pos=0)
 BAD += _rows(d2.removed_site_neighbours, "n", [0, -1, 1.5], 4)
 BAD += _rows(d2.torus_log_probabilities, "shape", [3, (6, 6), (4, 6), (4, 3)], pos=0, K=0.3)
 BAD += _rows(d2.torus_log_probabilities, "K", BAD_REALS + [[0.1, 0.2]], 4)
@@ -330,7 +330,7 @@ BAD += _rows(k2.kl_lifted_truncated, "K0", [0.0, NAN, "a", [0.1, 0.2]], pos=0, n
 BAD += _rows(k2.kl_lifted_truncated, "n_steps", [-1, 21, 2.0], 0.3)
 BAD += _rows(k2.torus_entropy, "shape", [1, 3, "x"], pos=0, K=0.3)
 BAD += _rows(k2.torus_entropy, "K", [0.0, -1.0, NAN, "a"], 4)
-BAD += _rows(k2.torus_neighbour_sum, "shape", [3, (4, 6) and (6, 3), (8, 8)], pos=0, K=0.3)
+BAD += _rows(k2.torus_neighbour_sum, "shape", [3, (6, 3), (8, 8)], pos=0, K=0.3)
 BAD += _rows(k2.torus_neighbour_sum, "K", [0.0, NAN, "a", [0.1, 0.2]], 4)
 BAD += _rows(k2.torus_kl_lifted, "shape", [3, (4, 6)], pos=0, K0=0.3, n=3)
 BAD += _rows(k2.torus_kl_lifted, "K0", [0.0, NAN, "a"], 4, n=1)

@@ -327,7 +327,8 @@ def removed_spin_entropy(K: ArrayLike, probs: NeighbourSum | None = None):
     else:
         if isinstance(probs, (str, bytes)) or not isinstance(probs, tuple) or len(probs) != 3:
             raise TypeError(f"probs must be a NeighbourSum or a triple (p0, p2, p4); got {type(probs).__name__}")
-        p = NeighbourSum(*(_real(x, f"probs.{n}", lower=0.0, upper=1.0) for x, n in zip(probs, NeighbourSum._fields)))
+        p = NeighbourSum(*(_real(x, f"probs.{n}", lower=0.0, upper=1.0)
+                           for x, n in zip(probs, NeighbourSum._fields)))
     return _out(np.asarray(p.p0) * LN2 + np.asarray(p.p2) * _binary_entropy_of_field(2.0 * K)
                 + np.asarray(p.p4) * _binary_entropy_of_field(4.0 * K))
 
