@@ -75,6 +75,8 @@ def parse_idx(data: bytes | bytearray | memoryview, name: str = "IDX data") -> N
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"data must be bytes; got {type(data).__name__}")
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str (how messages call the data); got {type(name).__name__}")
     buf = memoryview(data).cast("B")
     if len(buf) < 4:
         raise ValueError(f"{name}: only {len(buf)} bytes, too short for the 4-byte IDX magic number")

@@ -58,8 +58,9 @@ def pack_replicas(spins) -> np.ndarray:
     s = np.asarray(spins)
     if not np.issubdtype(s.dtype, np.integer):
         raise TypeError(f"spins must be an integer array of +-1 (e.g. int8); got dtype {s.dtype}")
-    if s.ndim != 3 or s.shape[0] % REPLICAS_PER_WORD or s.shape[0] == 0:
-        raise ValueError(f"spins must have shape (R, L1, L2) with R a positive multiple of 64; got {s.shape}")
+    if s.ndim != 3 or s.shape[0] % REPLICAS_PER_WORD or 0 in s.shape:
+        raise ValueError(f"spins must have shape (R, L1, L2) with R a positive multiple of 64 and L1, L2 >= 1; "
+                         f"got {s.shape}")
     if not np.all((s == 1) | (s == -1)):
         raise ValueError("spins must contain only +1 and -1")
     bits = (s < 0).reshape(-1, REPLICAS_PER_WORD, *s.shape[1:])  # (W, 64, L1, L2)
@@ -305,9 +306,12 @@ def multispin_metropolis(spins, K: float, n_sweeps: int = 1, *, seed=None, measu
     else:
         words = pack_replicas(spins)
     n_words, L1, L2 = words.shape
-    if L1 % 2 or L2 % 2:
-        raise ValueError(f"spins must have even lattice sides (checkerboard); got {L1} x {L2}")
-    K = float(check_real_array(K, "K"))
+    if L1 % 2 or L2 % 2 or L1 < 2 or L2 < 2:
+        raise ValueError(f"spins must have even lattice sides >= 2 (checkerboard); got {L1} x {L2}")
+    K = check_real_array(K, "K")
+    if K.ndim:
+        raise ValueError(f"K must be a single real number; got shape {K.shape}")
+    K = float(K)
     n_sweeps = check_int(n_sweeps, "n_sweeps", 0)
     measure_every = check_int(measure_every, "measure_every", 0)
     n_meas = n_sweeps // measure_every if measure_every else 0

@@ -72,8 +72,11 @@ def _check_network(network) -> GaussianMLP:
 
 def _inputs(x, network: GaussianMLP, name: str) -> torch.Tensor:
     if isinstance(x, np.ndarray):
+        if x.dtype == object or x.dtype == np.bool_ or not (np.issubdtype(x.dtype, np.floating)
+                                                              or np.issubdtype(x.dtype, np.integer)):
+            raise TypeError(f"{name} must hold real numbers; got dtype {x.dtype}")
         x = torch.from_numpy(np.ascontiguousarray(x))
-    if not isinstance(x, torch.Tensor) or x.is_complex():
+    if not isinstance(x, torch.Tensor) or x.is_complex() or x.dtype == torch.bool:
         raise TypeError(f"{name} must be a real torch.Tensor or numpy array of shape (n, {network.widths[0]})")
     if x.ndim != 2 or x.shape[1] != network.widths[0] or x.shape[0] < 1:
         raise ValueError(f"{name} must have shape (n, {network.widths[0]}) with n >= 1; got {tuple(x.shape)}")
@@ -140,6 +143,8 @@ def train_cascade(network: GaussianMLP, x_train, *, n_layers: int | None = None,
     batch_size = check_int(batch_size, "batch_size", 1)
     lr = float(check_real_array(lr, "lr", lower=0.0, lower_strict=True))
     seed = check_int(seed, "seed", 0)
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress must be a bool; got {type(progress).__name__}")
     dtype, device = x.dtype, x.device
     gen = torch.Generator().manual_seed(seed)
     widths = network.widths
@@ -212,6 +217,13 @@ def reconstruct(cascade: Cascade, network: GaussianMLP, x, layers=None) -> torch
         raise TypeError(f"cascade must be an rglib.nets.cascade.Cascade; got {type(cascade).__name__}")
     network = _check_network(network)
     m = len(cascade.weights)
+    if m > network.depth or any(
+            not isinstance(V, torch.Tensor) or tuple(V.shape) != (network.widths[l], network.widths[l + 1])
+            for l, V in enumerate(cascade.weights)):
+        raise ValueError(f"cascade must be trained for network (widths {network.widths}): its weights V_l must have "
+                         "shapes (N_{l-1}, N_l)")
+    if layers is not None and (isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__")):
+        raise TypeError(f"layers must be None or a sequence of ints; got {type(layers).__name__}")
     layers = list(range(1, m + 1)) if layers is None else [check_int(l, "layers[i]", 1, m) for l in layers]
     if not layers:
         raise ValueError("layers must name at least one layer")
@@ -251,11 +263,11 @@ def reconstruction_kl(x, x_hat, *, eps: float = 1e-12) -> np.ndarray:
     >>> float(reconstruction_kl(x, np.array([[3.0, 1.0, 0.0]]))[0]) > 1
     True
     """
-    X = np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x, dtype=np.float64)
-    Y = np.asarray(x_hat.detach().cpu() if isinstance(x_hat, torch.Tensor) else x_hat, dtype=np.float64)
-    if X.ndim != 2 or Y.ndim < 2 or Y.shape[-2:] != X.shape:
-        raise ValueError(f"x must have shape (n, d) and x_hat shape (..., n, d) with the same n, d; got {X.shape} "
-                         f"and {Y.shape}")
+    X = check_real_array(x.detach().cpu() if isinstance(x, torch.Tensor) else x, "x")
+    Y = check_real_array(x_hat.detach().cpu() if isinstance(x_hat, torch.Tensor) else x_hat, "x_hat")
+    if X.ndim != 2 or Y.ndim < 2 or Y.shape[-2:] != X.shape or X.shape[1] == 0:
+        raise ValueError(f"x must have shape (n, d), d >= 1, and x_hat shape (..., n, d) with the same n, d; "
+                         f"got {X.shape} and {Y.shape}")
     eps = float(check_real_array(eps, "eps", lower=0.0, lower_strict=True))
     if not (np.all(np.isfinite(X)) and np.all(np.isfinite(Y))):
         raise ValueError("x and x_hat must be finite")

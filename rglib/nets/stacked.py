@@ -25,11 +25,36 @@ from collections.abc import Sequence
 
 import torch
 
+from .._checks import check_int, check_real_array
 from .mlp import GaussianMLP, _check_variance, _check_widths, _gaussian_parameters, _make_generator
 
 __all__ = ["StackedMLP", "as_gaussian_mlp"]
 
 _PHI = {"tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
+
+
+def _check_device(device, name: str = "device") -> torch.device:
+    """``device`` as a ``torch.device`` (None: CPU); a ValueError naming ``name`` for anything else."""
+    if device is None:
+        return torch.device("cpu")
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(f"{name} must be None, a str such as 'cpu' or 'cuda', or a torch.device; "
+                        f"got {type(device).__name__}")
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise ValueError(f"{name}={device!r} is not a torch device; use e.g. 'cpu' or 'cuda'") from exc
+
+
+def _check_rate(value, name: str, *, upper_open: float | None = None, allow_zero: bool = False) -> float:
+    """A finite real number ``> 0`` (``>= 0`` with ``allow_zero``), below ``upper_open`` if given."""
+    rng = (">= 0" if allow_zero else "> 0") + (f" and < {upper_open:g}" if upper_open is not None else "")
+    v = check_real_array(value, name, lower=0.0, lower_strict=not allow_zero, what=f"{name} {rng}")
+    if v.ndim:
+        raise ValueError(f"{name} must be a single number; got shape {v.shape}")
+    if upper_open is not None and v >= upper_open:
+        raise ValueError(f"{name} must satisfy {name} {rng}; got {value!r}")
+    return float(v)
 
 
 def _phi_backward(grad: torch.Tensor, out: torch.Tensor, activation: str) -> torch.Tensor:
@@ -74,9 +99,14 @@ class StackedMLP:
                  final_activation: bool = True, softmax_output: bool = False) -> None:
         if activation not in _PHI:
             raise ValueError(f"activation must be one of {', '.join(_PHI)}; got {activation!r}")
-        if not weights or len(weights) != len(biases):
+        if not isinstance(weights, (list, tuple)) or not isinstance(biases, (list, tuple)) or not weights \
+                or len(weights) != len(biases):
             raise ValueError("weights and biases must be non-empty lists of equal length (one entry per layer)")
         for l, (w, b) in enumerate(zip(weights, biases)):
+            if not (isinstance(w, torch.Tensor) and isinstance(b, torch.Tensor)) or not (
+                    w.is_floating_point() and b.is_floating_point()):
+                raise TypeError(f"weights[{l}] and biases[{l}] must be floating-point torch tensors; got "
+                                f"{type(w).__name__} and {type(b).__name__}")
             if w.ndim != 3 or tuple(b.shape) != (w.shape[0], w.shape[1]) or w.shape[0] != weights[0].shape[0]:
                 raise ValueError(f"weights[{l}] must have shape (n, N_out, N_in) and biases[{l}] shape (n, N_out); "
                                  f"got {tuple(w.shape)} and {tuple(b.shape)}")
@@ -102,7 +132,7 @@ class StackedMLP:
             if (net.widths, net.activation, net.final_activation) != (first.widths, first.activation,
                                                                        first.final_activation):
                 raise ValueError(f"networks[{i}] differs from networks[0] in widths or activation")
-        device = first.layers[0].weight.device if device is None else torch.device(device)
+        device = first.layers[0].weight.device if device is None else _check_device(device)
         stack = cls._empty(first.widths, len(networks), device, first.layers[0].weight.dtype,
                            activation=first.activation, final_activation=first.final_activation,
                            softmax_output=softmax_output)
@@ -119,9 +149,13 @@ class StackedMLP:
         widths = _check_widths(widths)
         if dtype not in (torch.float32, torch.float64):
             raise TypeError(f"dtype must be torch.float32 or torch.float64; got {dtype}")
+        for name, seq in (("sigma_w2", sigma_w2), ("sigma_b2", sigma_b2), ("seeds", seeds)):
+            if isinstance(seq, (str, bytes)) or not isinstance(seq, Sequence) and not hasattr(seq, "__len__"):
+                raise TypeError(f"{name} must be a sequence with one entry per network; got {type(seq).__name__}")
         if len(seeds) == 0 or not len(seeds) == len(sigma_w2) == len(sigma_b2):
             raise ValueError("sigma_w2, sigma_b2 and seeds must have one (equal) non-zero length")
-        device = torch.device("cpu") if device is None else torch.device(device)
+        seeds = [check_int(s, f"seeds[{k}]", minimum=0) for k, s in enumerate(seeds)]
+        device = _check_device(device)
         stack = cls._empty(widths, len(seeds), device, dtype, activation=activation,
                            final_activation=final_activation, softmax_output=softmax_output)
         with torch.no_grad():
@@ -173,6 +207,10 @@ class StackedMLP:
 
     def select(self, keep: torch.Tensor) -> None:
         """Keep only the networks with the given (sorted) indices, parameters and optimiser state alike."""
+        if not isinstance(keep, torch.Tensor) or keep.dtype != torch.int64 or keep.ndim != 1:
+            raise TypeError(f"keep must be a 1-D int64 torch tensor of network indices; got {type(keep).__name__}")
+        if keep.numel() and (int(keep.min()) < 0 or int(keep.max()) >= self.n_networks):
+            raise ValueError(f"keep must hold indices in [0, {self.n_networks}); got {keep.tolist()}")
         keep = keep.to(self.weights[0].device)
         self.weights = [w.index_select(0, keep) for w in self.weights]
         self.biases = [b.index_select(0, keep) for b in self.biases]
@@ -184,6 +222,11 @@ class StackedMLP:
 
         With ``keep_activations`` also returns ``[x, a^1, ..., a^L]`` (the inputs of every layer and the output).
         """
+        if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+            raise TypeError(f"x must be a floating-point torch tensor of shape (B, {self.widths[0]}); "
+                            f"got {type(x).__name__}")
+        if x.ndim != 2 or x.shape[1] != self.widths[0]:
+            raise ValueError(f"x must have shape (B, {self.widths[0]}); got {tuple(x.shape)}")
         phi = _PHI[self.activation]
         last = len(self.weights) - 1
         acts = [x]
@@ -246,6 +289,8 @@ class StackedMLP:
     def sgd_step(self, x: torch.Tensor, y: torch.Tensor, lr: float, momentum: float = 0.0) -> torch.Tensor:
         r"""One step of SGD (with momentum :math:`\mu`: :math:`v \leftarrow \mu v + g`, :math:`\theta \leftarrow
         \theta - \eta v`) on every network; returns the per-network minibatch losses (before the step)."""
+        lr = _check_rate(lr, "lr")
+        momentum = _check_rate(momentum, "momentum", upper_open=1.0, allow_zero=True)
         loss, grad, acts = self._output_gradients(x, y)
         if momentum and not self.state:
             self.state = {"w": [torch.zeros_like(w) for w in self.weights],
@@ -272,6 +317,11 @@ class StackedMLP:
                   eps: float = 1e-8) -> torch.Tensor:
         r"""One Adam step (Kingma & Ba 2015, as ``torch.optim.Adam``) on every network; returns the per-network
         minibatch losses (before the step)."""
+        lr = _check_rate(lr, "lr")
+        if isinstance(betas, (str, bytes)) or not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"betas must be a pair (beta1, beta2); got {betas!r}")
+        betas = tuple(_check_rate(b, "betas", upper_open=1.0, allow_zero=True) for b in betas)
+        eps = _check_rate(eps, "eps")
         loss, grad, acts = self._output_gradients(x, y)
         if not self.state:
             self.state = {name: [torch.zeros_like(p) for p in params] for name, params in
@@ -298,10 +348,21 @@ def as_gaussian_mlp(parameters: Sequence[tuple[torch.Tensor, torch.Tensor]], sig
                     seed: int, *, activation: str = "tanh", final_activation: bool = True) -> GaussianMLP:
     """A ``GaussianMLP`` with the given ``[(W^1, b^1), ..., (W^L, b^L)]`` (nn.Linear layout) as parameters, on
     their device and dtype; ``sigma_w2``, ``sigma_b2`` and ``seed`` record how it was initialised."""
+    if isinstance(parameters, (str, bytes)) or not isinstance(parameters, Sequence) or not parameters:
+        raise TypeError(f"parameters must be a non-empty list of (weight, bias) tensor pairs; "
+                        f"got {type(parameters).__name__}")
+    for l, pair in enumerate(parameters):
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and all(isinstance(t, torch.Tensor) for t in pair)
+                and pair[0].ndim == 2 and pair[1].shape == pair[0].shape[:1]):
+            raise TypeError(f"parameters[{l}] must be a pair (W of shape (N_out, N_in), b of shape (N_out,)) of "
+                            "torch tensors")
+    seed = check_int(seed, "seed", minimum=0)
+    sigma_w2 = float(check_real_array(sigma_w2, "sigma_w2", lower=0.0, lower_strict=True))
+    sigma_b2 = float(check_real_array(sigma_b2, "sigma_b2", lower=0.0))
     w0 = parameters[0][0]
     widths = [w0.shape[1]] + [w.shape[0] for w, _ in parameters]
-    net = GaussianMLP(widths, float(sigma_w2), float(sigma_b2), activation=activation,
-                      final_activation=final_activation, seed=int(seed), device=w0.device, dtype=w0.dtype)
+    net = GaussianMLP(widths, sigma_w2, sigma_b2, activation=activation,
+                      final_activation=final_activation, seed=seed, device=w0.device, dtype=w0.dtype)
     with torch.no_grad():
         for layer, (w, b) in zip(net.layers, parameters):
             layer.weight.copy_(w)

@@ -42,7 +42,7 @@ import torch
 
 from .._checks import check_int, check_real_array, numpy_generator
 from .mlp import GaussianMLP, _check_widths
-from .stacked import StackedMLP, as_gaussian_mlp
+from .stacked import StackedMLP, _check_device, as_gaussian_mlp
 
 __all__ = ["TrainingResult", "train_networks", "epoch_orders", "paper_settings", "training_cost"]
 
@@ -98,6 +98,8 @@ def epoch_orders(n_samples: int, n_epochs: int, *, seed=None, shuffle: bool = Tr
     """
     n_samples = check_int(n_samples, "n_samples")
     n_epochs = check_int(n_epochs, "n_epochs")
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise TypeError(f"shuffle must be a bool; got {type(shuffle).__name__}")
     if not shuffle:
         return np.tile(np.arange(n_samples), (n_epochs, 1))
     if seed is None:
@@ -110,6 +112,10 @@ def epoch_orders(n_samples: int, n_epochs: int, *, seed=None, shuffle: bool = Tr
 def training_cost(widths: Sequence[int], n_train: int, n_test: int, n_epochs: int) -> float:
     """Multiply-adds to train one network of ``widths`` (3 per weight and training sample: forward, weight
     gradient, input gradient) and test it after every epoch and at initialisation (1 per weight and sample)."""
+    widths = _check_widths(widths)
+    n_train = check_int(n_train, "n_train", minimum=0)
+    n_test = check_int(n_test, "n_test", minimum=0)
+    n_epochs = check_int(n_epochs, "n_epochs", minimum=0)
     weights = sum(a * b for a, b in zip(widths[:-1], widths[1:]))
     return float(weights) * (3.0 * n_train * n_epochs + n_test * (n_epochs + 1))
 
@@ -295,7 +301,7 @@ def train_networks(widths, sigma_w2, seeds, x_train, y_train, x_test, y_test, *,
     batch_size = check_int(batch_size, "batch_size")
     eval_batch_size = check_int(eval_batch_size, "eval_batch_size")
     lr = float(check_real_array(lr, "lr", lower=0, lower_strict=True))
-    if optimizer not in ("sgd", "adam"):
+    if not isinstance(optimizer, str) or optimizer not in ("sgd", "adam"):
         raise ValueError(f"optimizer must be 'sgd' or 'adam'; got {optimizer!r}")
     momentum = float(check_real_array(momentum, "momentum", lower=0, what="0 <= momentum < 1"))
     if momentum >= 1:
@@ -311,11 +317,11 @@ def train_networks(widths, sigma_w2, seeds, x_train, y_train, x_test, y_test, *,
                        ("progress", progress)):
         if not isinstance(flag, (bool, np.bool_)):
             raise TypeError(f"{name} must be a bool; got {type(flag).__name__}")
-    if activation not in ("tanh", "relu", "linear"):
+    if not isinstance(activation, str) or activation not in ("tanh", "relu", "linear"):
         raise ValueError(f"activation must be one of tanh, relu, linear; got {activation!r}")
     if dtype not in (torch.float32, torch.float64):
         raise TypeError(f"dtype must be torch.float32 or torch.float64; got {dtype}")
-    device = torch.device("cpu") if device is None else torch.device(device)
+    device = _check_device(device)
     if accuracy_threshold is None:
         threshold = np.full(n_nets, np.inf)
     else:

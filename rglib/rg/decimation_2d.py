@@ -365,7 +365,10 @@ def torus_log_probabilities(shape, K: float) -> NDArray[np.float64]:
     L1, L2 = _check_torus(shape, 1)
     if L1 * L2 > MAX_UV_SPINS:
         raise ValueError(f"shape = ({L1}, {L2}) has {L1 * L2} spins; brute force allows at most {MAX_UV_SPINS}")
-    K = float(_real(K, "K"))
+    K = _real(K, "K")
+    if K.ndim:
+        raise ValueError(f"K must be a single real number; got shape {K.shape}")
+    K = float(K)
     S = bond_sum(np.asfortranarray(all_spin_configurations(L1 * L2)), torus_bonds((L1, L2)))
     lw = K * S.astype(np.float64)
     return lw - logsumexp(lw)
@@ -391,7 +394,16 @@ def subset_state_codes(n_spins: int, positions: ArrayLike) -> NDArray[np.int64]:
 
 def marginal_on_sites(log_p: ArrayLike, n_spins: int, positions: ArrayLike) -> NDArray[np.float64]:
     """Exact marginal of a distribution over ``n_spins`` spins on the spins at ``positions`` (log-probabilities)."""
-    lp = np.asarray(log_p, dtype=np.float64)
+    n_spins = _int(n_spins, "n_spins", 1, MAX_KEPT_SPINS)
+    if isinstance(log_p, (str, bytes)):
+        raise TypeError(f"log_p must be an array of log-probabilities; got {type(log_p).__name__}")
+    lp = np.asarray(log_p)
+    if lp.dtype == object or np.iscomplexobj(lp) or not (np.issubdtype(lp.dtype, np.floating)
+                                                         or np.issubdtype(lp.dtype, np.integer)):
+        raise TypeError(f"log_p must be an array of real log-probabilities; got dtype {lp.dtype}")
+    lp = lp.astype(np.float64)
+    if np.any(np.isnan(lp)) or np.any(lp == np.inf):
+        raise ValueError("log_p must hold log-probabilities: no NaN or +inf (-inf, probability 0, is allowed)")
     if lp.shape[-1:] != (2**n_spins,):
         raise ValueError(f"log_p must have 2**n_spins = {2**n_spins} states along its last axis; got {lp.shape}")
     code = subset_state_codes(n_spins, positions)
@@ -449,7 +461,10 @@ def kept_marginal_log_probabilities(shape, K: float, n: int = 1) -> NDArray[np.f
     """
     n = _int(n, "n", 1, 40)
     L1, L2 = _check_torus(shape, n)
-    lw = plaquette_log_weights((L1, L2), 0.0, 0.0, 0.0, K_field=K)
+    K = _real(K, "K")
+    if K.ndim:
+        raise ValueError(f"K must be a single real number; got shape {K.shape}")
+    lw = plaquette_log_weights((L1, L2), 0.0, 0.0, 0.0, K_field=float(K))
     lp = lw - logsumexp(lw)
     if n == 1:
         return lp
@@ -470,6 +485,8 @@ def first_step_walsh_couplings(shape, K: float) -> NDArray[np.float64]:
     nk = L1 * L2 // 2
     if nk > MAX_KEPT_SPINS:
         raise ValueError(f"shape = ({L1}, {L2}) keeps {nk} spins; exact tables allow at most {MAX_KEPT_SPINS}")
+    if _real(K, "K").ndim:
+        raise ValueError(f"K must be a single real number; got shape {np.shape(K)}")
     c = checkerboard_decimation(K)
     nb = removed_site_neighbours((L1, L2), 1)
     bit = np.left_shift(np.int64(1), nk - 1 - nb)  # (n_removed, 4) masks

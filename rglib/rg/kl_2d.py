@@ -65,6 +65,7 @@ from .decimation_2d import (
 
 __all__ = [
     "MAX_DISTANCE",
+    "NEIGHBOUR_SUM_K_MIN",
     "square_lattice_correlation",
     "NeighbourSum",
     "neighbour_sum_probabilities",
@@ -102,6 +103,17 @@ def _positive(K, name="K0"):
     return _real(K, name, lower=0.0, lower_strict=True, what=f"{name} > 0 (ferromagnet)")
 
 
+def _pm1_spins(spins):
+    s = np.asarray(spins)
+    if s.ndim < 2 or s.dtype == np.bool_ or not np.issubdtype(s.dtype, np.integer):
+        raise TypeError(f"spins must be an integer array of +-1 with shape (..., L1, L2); got {s.dtype} {s.shape}")
+    if s.size == 0:
+        raise ValueError(f"spins must not be empty; got shape {s.shape}")
+    if not np.all((s == 1) | (s == -1)):
+        raise ValueError("spins must contain only +1 and -1")
+    return s
+
+
 def _steps(n, name="n"):
     a = np.asarray(n)
     if isinstance(n, (bool, np.bool_)) or not np.issubdtype(a.dtype, np.integer):
@@ -131,8 +143,8 @@ def _toeplitz_correlations(K: float, rs: NDArray[np.int64], diagonal: bool) -> N
         return out
     ordered = K >= K_CRITICAL
     if diagonal:
-        w = np.sinh(2.0 * K) ** 2
-        rho = 1.0 / w if ordered else w  # |a| of the factor that decays slowest
+        # |a| of the factor that decays slowest: 1 / sinh^2 2K = (2 e^{-2K} / (1 - e^{-4K}))^2 without overflow
+        rho = (2.0 * np.exp(-2.0 * K) / -np.expm1(-4.0 * K)) ** 2 if ordered else np.sinh(2.0 * K) ** 2
         factors = ((rho, -1),) if ordered else ((rho, +1),)
     else:
         z, x = np.tanh(K), np.exp(-2.0 * K)
@@ -140,7 +152,7 @@ def _toeplitz_correlations(K: float, rs: NDArray[np.int64], diagonal: bool) -> N
         a2 = x / z if ordered else z / x
         rho = max(a1, a2)
         factors = ((a1, +1), (a2, -1)) if ordered else ((a1, +1), (a2, +1))
-    gap = -np.log(min(rho, 1.0 - 1e-16))
+    gap = -np.log(min(max(rho, 1e-300), 1.0 - 1e-16))
     M = int(min(2**20, max(2**12, 2 ** int(np.ceil(np.log2(2.0 * rmax + 40.0 / gap))))))
     theta = 2.0 * np.pi * (np.arange(M) + 0.5) / M  # midpoints: never on a branch point
     e = np.exp(1j * theta)
@@ -226,6 +238,22 @@ class NeighbourSum(NamedTuple):
     p4: NDArray[np.float64] | float  #: P(|Sigma| = 4)
 
 
+def _probabilities_from_moments(K, c1, cd, c2) -> NeighbourSum:
+    """Solve the two moment equations; ``2 tanh 4K - 4 tanh 2K = -4 t^3 / (1 + t^2)``, ``t = tanh 2K``, exactly."""
+    t2 = np.tanh(2.0 * K)
+    m2 = 1.0 + 2.0 * cd + c2  # E[Sigma^2] / 4
+    p4 = (2.0 * c1 - t2 * m2) / (-4.0 * t2**3 / (1.0 + t2 * t2))
+    p2 = m2 - 4.0 * p4
+    return NeighbourSum(_out(1.0 - p2 - p4), _out(p2), _out(p4))
+
+
+#: Smallest ``K`` accepted by :func:`neighbour_sum_probabilities`: the two moment equations become degenerate as
+#: ``K -> 0`` (the solution loses about ``1e-15 / K**3`` absolutely to rounding of the correlations).
+NEIGHBOUR_SUM_K_MIN = 1e-2
+#: Below this ``K`` :func:`neighbour_sum_distribution` uses the high-temperature series (error about ``4 K**4``).
+_SERIES_K = 6e-3
+
+
 def neighbour_sum_probabilities(K: ArrayLike, c_nn: ArrayLike, c_diag: ArrayLike, c_axis2: ArrayLike) -> NeighbourSum:
     r"""The distribution of :math:`\Sigma=s_1+s_2+s_3+s_4` (neighbours of a site) from three pair correlations.
 
@@ -234,6 +262,9 @@ def neighbour_sum_probabilities(K: ArrayLike, c_nn: ArrayLike, c_diag: ArrayLike
     :math:`2\tanh2K\,P_2+4\tanh4K\,P_4=E[s_0\Sigma]=4c_{\rm nn}`, and
     :math:`4P_2+16P_4=E[\Sigma^2]=4+8c_{\rm diag}+4c_{\rm axis2}`. Holds on any lattice where every site
     has four distinct neighbours with these correlations (infinite lattice, tori with sides ``>= 4``).
+    The correlations lie in ``[-1, 1]``; ``K >= NEIGHBOUR_SUM_K_MIN`` (1e-2), because the two equations become
+    degenerate as ``K -> 0`` (both reduce to :math:`P_2 + 4P_4 = 1 + O(K^2)`), so rounding errors of the
+    correlations are amplified by about :math:`1/K^3`; :func:`neighbour_sum_distribution` covers small ``K``.
 
     Examples
     --------
@@ -241,27 +272,40 @@ def neighbour_sum_probabilities(K: ArrayLike, c_nn: ArrayLike, c_diag: ArrayLike
     >>> [round(x, 4) for x in p]
     [0.1615, 0.3727, 0.4658]
     """
-    K = _positive(K, "K")
-    c1, cd, c2 = (_real(x, name) for x, name in ((c_nn, "c_nn"), (c_diag, "c_diag"), (c_axis2, "c_axis2")))
-    t2, t4 = np.tanh(2.0 * K), np.tanh(4.0 * K)
-    m2 = 1.0 + 2.0 * cd + c2  # E[Sigma^2] / 4
-    p4 = (2.0 * c1 - t2 * m2) / (2.0 * t4 - 4.0 * t2)
-    p2 = m2 - 4.0 * p4
-    return NeighbourSum(_out(1.0 - p2 - p4), _out(p2), _out(p4))
+    K = _real(K, "K", lower=NEIGHBOUR_SUM_K_MIN,
+              what=f"K >= {NEIGHBOUR_SUM_K_MIN:g} (ill-conditioned for smaller K; see neighbour_sum_distribution)")
+    c1, cd, c2 = (_real(x, name, lower=-1.0, upper=1.0)
+                  for x, name in ((c_nn, "c_nn"), (c_diag, "c_diag"), (c_axis2, "c_axis2")))
+    return _probabilities_from_moments(K, c1, cd, c2)
 
 
 def neighbour_sum_distribution(K: ArrayLike) -> NeighbourSum:
-    """:func:`neighbour_sum_probabilities` with the exact correlations of the infinite lattice.
+    r""":func:`neighbour_sum_probabilities` with the exact correlations of the infinite lattice.
+
+    For ``K < 6e-3`` the leading high-temperature terms are used instead,
+    :math:`P_4 = \frac18(1 + \sum_{i<j}c_{ij}) = \frac18 + \frac54K^2` (four diagonal pairs with
+    :math:`c\approx2K^2`, two axis pairs at distance 2 with :math:`c\approx K^2`), :math:`P_2 = \frac12`
+    (from :math:`P_2+4P_4=1+5K^2`), :math:`P_0 = 1 - P_2 - P_4`; their error, about :math:`4K^4`, stays below 1e-8, as does
+    the rounding error of the exact route just above the switch.
+
     Examples
     --------
     >>> [round(x, 5) for x in neighbour_sum_distribution(0.4)]
     [0.1615, 0.37273, 0.46577]
-"""
+    >>> [round(x, 6) for x in neighbour_sum_distribution(1e-12)]   # independent spins: 6/16, 8/16, 2/16
+    [0.375, 0.5, 0.125]
+    """
     K = _positive(K, "K")
-    c1 = -0.5 * np.asarray(onsager_internal_energy(K))
-    cd = square_lattice_correlation(K, 1, "diagonal")
-    c2 = square_lattice_correlation(K, 2, "axis")
-    return neighbour_sum_probabilities(K, c1, cd, c2)
+    small = K < _SERIES_K
+    Kl = np.where(small, _SERIES_K, K)  # the exact route where it is well conditioned
+    c1 = -0.5 * np.asarray(onsager_internal_energy(Kl))
+    cd = square_lattice_correlation(Kl, 1, "diagonal")
+    c2 = square_lattice_correlation(Kl, 2, "axis")
+    exact = _probabilities_from_moments(Kl, c1, cd, c2)
+    p4 = np.where(small, 0.125 + 1.25 * K * K, exact.p4)
+    p2 = np.where(small, 0.5, exact.p2)
+    p0 = np.where(small, 0.375 - 1.25 * K * K, exact.p0)
+    return NeighbourSum(_out(p0), _out(p2), _out(p4))
 
 
 def removed_spin_entropy(K: ArrayLike, probs: NeighbourSum | None = None):
@@ -269,7 +313,8 @@ def removed_spin_entropy(K: ArrayLike, probs: NeighbourSum | None = None):
 
     :math:`h(x)=\ln2\cosh x-x\tanh x` is the entropy of a spin in the local field ``x``.
 
-    ``probs`` defaults to :func:`neighbour_sum_distribution` (infinite lattice).
+    ``probs`` (a :class:`NeighbourSum` or a triple ``(P_0, P_2, P_4)`` of probabilities) defaults to
+    :func:`neighbour_sum_distribution` (infinite lattice).
 
     Examples
     --------
@@ -277,7 +322,13 @@ def removed_spin_entropy(K: ArrayLike, probs: NeighbourSum | None = None):
     0.51146
     """
     K = _positive(K, "K")
-    p = neighbour_sum_distribution(K) if probs is None else probs
+    if probs is None:
+        p = neighbour_sum_distribution(K)
+    else:
+        if isinstance(probs, (str, bytes)) or not isinstance(probs, tuple) or len(probs) != 3:
+            raise TypeError(f"probs must be a NeighbourSum or a triple (p0, p2, p4); got {type(probs).__name__}")
+        p = NeighbourSum(*(_real(x, f"probs.{n}", lower=0.0, upper=1.0)
+                           for x, n in zip(probs, NeighbourSum._fields)))
     return _out(np.asarray(p.p0) * LN2 + np.asarray(p.p2) * _binary_entropy_of_field(2.0 * K)
                 + np.asarray(p.p4) * _binary_entropy_of_field(4.0 * K))
 
@@ -296,6 +347,7 @@ def kl_lifted_first_step(K0: ArrayLike):
     >>> round(kl_lifted_first_step(0.3), 6), round(kl_asymptote_2d(0.3), 6)
     (0.090846, 0.113938)
     """
+    K0 = _positive(K0)
     return _out(0.5 * (LN2 - np.asarray(removed_spin_entropy(K0))))
 
 
@@ -314,9 +366,7 @@ def local_conditional_entropy(spins: ArrayLike, K: ArrayLike) -> NDArray[np.floa
     >>> bool(np.isclose(local_conditional_entropy(up, 0.4), np.log(2 * np.cosh(1.6)) - 1.6 * np.tanh(1.6)))
     True
     """
-    s = np.asarray(spins)
-    if s.ndim < 2 or not np.issubdtype(s.dtype, np.integer):
-        raise TypeError(f"spins must be an integer array of +-1 with shape (..., L1, L2); got {s.dtype} {s.shape}")
+    s = _pm1_spins(spins)
     K = _positive(K, "K")
     sig = (np.roll(s, 1, -1) + np.roll(s, -1, -1) + np.roll(s, 1, -2) + np.roll(s, -1, -2)).astype(np.int8)
     table = _binary_entropy_of_field(np.arange(-4, 5)[None, :] * K.reshape(-1, 1))  # (nK, 9)
@@ -337,9 +387,7 @@ def short_correlations(spins: ArrayLike) -> NDArray[np.float64]:
     >>> short_correlations(stripes).tolist()
     [0.0, -1.0, 1.0]
     """
-    s = np.asarray(spins)
-    if s.ndim < 2 or not np.issubdtype(s.dtype, np.integer):
-        raise TypeError(f"spins must be an integer array of +-1 with shape (..., L1, L2); got {s.dtype} {s.shape}")
+    s = _pm1_spins(spins)
     s = s.astype(np.float32)
     ax = (-2, -1)
 
@@ -380,6 +428,7 @@ def kl_asymptote_2d(K0: ArrayLike):
     >>> round(kl_asymptote_2d(K_CRITICAL), 6)
     0.386677
     """
+    K0 = _real(K0, "K0", lower=0.0)
     return _out(LN2 - np.asarray(onsager_entropy(K0)))
 
 
@@ -496,7 +545,10 @@ def kl_lifted_truncated(K0: float, n_steps: int) -> NDArray[np.float64]:
     >>> np.round(kl_lifted_truncated(0.4, 3), 5)
     array([0.     , 0.17207, 0.22607, 0.24779])
     """
-    K0 = float(_positive(K0))
+    K0 = _positive(K0)
+    if K0.ndim:
+        raise ValueError(f"K0 must be a single number; got shape {K0.shape}")
+    K0 = float(K0)
     n_steps = _int(n_steps, "n_steps", 0, 20)
     Kn = nn_flow(K0, n_steps)
     c = _bond_correlations(K0, n_steps)
@@ -516,6 +568,8 @@ class TruncationKL(NamedTuple):
 
 def _nn_coupling_with_correlation(c: float) -> float:
     """The K whose Onsager nearest-neighbour correlation -u(K)/2 equals c (0 < c < 1)."""
+    if c < 1e-6:  # -u/2 = K + (5/3) K^3 + O(K^5): K = c to relative accuracy 1e-12
+        return float(c)
     return brentq(lambda k: -0.5 * onsager_internal_energy(k) - c, 1e-9, 20.0, xtol=1e-14)
 
 
@@ -562,10 +616,13 @@ def torus_entropy(shape, K: ArrayLike):
     return _out(lz + K * np.asarray(kaufman_internal_energy(L1, L2, K)))
 
 
-def _torus_setup(shape, K0, n):
+def _torus_setup(shape, K0, n, name="K0"):
     n = _int(n, "n", 0, 40)
     shape = _check_torus(shape, max(n, 1))
-    return shape, float(_positive(K0)), n
+    K0 = _positive(K0, name)
+    if K0.ndim:
+        raise ValueError(f"{name} must be a single number; got shape {K0.shape}")
+    return shape, float(K0), n
 
 
 def torus_neighbour_sum(shape, K: float) -> tuple[NeighbourSum, NDArray[np.float64]]:
@@ -580,7 +637,7 @@ def torus_neighbour_sum(shape, K: float) -> tuple[NeighbourSum, NDArray[np.float
     >>> bool(np.allclose(probs, neighbour_sum_probabilities(0.44, *corr), atol=1e-12))
     True
     """
-    shape, K, _ = _torus_setup(shape, K, 1)
+    shape, K, _ = _torus_setup(shape, K, 1, "K")
     p = np.exp(kept_marginal_log_probabilities(shape, K, 1))
     nb = removed_site_neighbours(shape, 1)
     m = nb.max() + 1
@@ -634,7 +691,7 @@ def torus_truncation_kl(shape, K: float, couplings: ArrayLike) -> NDArray[np.flo
     >>> bool(eps[0] < 1e-14 < eps[1])
     True
     """
-    shape, K, _ = _torus_setup(shape, K, 1)
+    shape, K, _ = _torus_setup(shape, K, 1, "K")
     a = _real(couplings, "couplings")
     if a.shape[-1:] != (3,) or a.ndim > 2:
         raise ValueError(f"couplings must be (a_nn, a_nnn, a_4) or an array of shape (m, 3); got shape {a.shape}")
