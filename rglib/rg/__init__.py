@@ -50,10 +50,10 @@ __getattr__, __dir__, __all__ = attach(
             'enumerated_kl_lifted'
         ],
         'kl_2d': [
-            'MAX_DISTANCE', 'square_lattice_correlation', 'NeighbourSum', 'neighbour_sum_probabilities',
-            'neighbour_sum_distribution', 'removed_spin_entropy', 'kl_lifted_first_step',
-            'local_conditional_entropy', 'short_correlations', 'onsager_entropy', 'kl_asymptote_2d',
-            'kl_asymptote_slope', 'kl_same_lattice_2d', 'LiftedBounds', 'kl_lifted_bounds',
+            'MAX_DISTANCE', 'NEIGHBOUR_SUM_K_MIN', 'square_lattice_correlation', 'NeighbourSum',
+            'neighbour_sum_probabilities', 'neighbour_sum_distribution', 'removed_spin_entropy',
+            'kl_lifted_first_step', 'local_conditional_entropy', 'short_correlations', 'onsager_entropy',
+            'kl_asymptote_2d', 'kl_asymptote_slope', 'kl_same_lattice_2d', 'LiftedBounds', 'kl_lifted_bounds',
             'kl_lifted_truncated', 'TruncationKL', 'truncation_kl_first_step', 'torus_entropy',
             'torus_neighbour_sum', 'torus_kl_lifted', 'torus_truncation_kl', 'torus_kl_lifted_truncated'
         ],
