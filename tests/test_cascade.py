@@ -104,3 +104,9 @@ def test_bad_input():
     with pytest.raises(ValueError, match="curve"):
         saturation_cutoff([])
     assert isinstance(fit.cascade, Cascade)
+
+
+def test_cost_bound_is_checked_before_starting():
+    net = GaussianMLP([4, 4, 4], 1.0, 0.0, seed=0)
+    with pytest.raises(ValueError, match="max_multiply_adds"):
+        train_cascade(net, torch.rand(8, 4), max_multiply_adds=10)

@@ -98,3 +98,10 @@ def test_bad_input():
         multispin_metropolis(np.ones((64, 4, 4), dtype=np.int8), 0.3, packed="yes")
     with pytest.raises(ValueError, match="p must satisfy"):
         bernoulli_digits(1.5)
+
+
+def test_cost_bound_is_checked_before_starting():
+    with pytest.raises(ValueError, match="max_site_updates"):
+        multispin_metropolis(np.ones((64, 4, 4), dtype=np.int8), 0.3, 10**12)
+    rec = multispin_metropolis(np.ones((64, 4, 4), dtype=np.int8), 0.3, 2, max_site_updates=64 * 16 * 2)
+    assert rec.spins.shape == (64, 4, 4)

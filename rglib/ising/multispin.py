@@ -260,7 +260,7 @@ def _seed_state(seed) -> np.ndarray:
 
 # ----------------------------------------------------------------------------------------------- public API
 def multispin_metropolis(spins, K: float, n_sweeps: int = 1, *, seed=None, measure_every: int = 1,
-                         packed: bool = False) -> ChainRecord:
+                         packed: bool = False, max_site_updates: float = 1e13) -> ChainRecord:
     r"""Metropolis sweeps of ``R`` replicas (``R`` a multiple of 64) of an ``L1 x L2`` torus at one coupling, ``h = 0``.
 
     Parameters
@@ -277,6 +277,9 @@ def multispin_metropolis(spins, K: float, n_sweeps: int = 1, *, seed=None, measu
         Record the bond sum and magnetization of every replica after every ``measure_every`` sweeps (0: never).
     packed : bool
         ``spins`` are already packed words; the result's ``spins`` are then packed words too.
+    max_site_updates : float
+        Refuse, before starting, a request of more than this many single-replica site updates
+        (``R * L1 * L2 * n_sweeps``; the default 1e13 is hours on one core at ~1 flip/ns).
 
     Returns
     -------
@@ -315,6 +318,12 @@ def multispin_metropolis(spins, K: float, n_sweeps: int = 1, *, seed=None, measu
     n_sweeps = check_int(n_sweeps, "n_sweeps", 0)
     measure_every = check_int(measure_every, "measure_every", 0)
     n_meas = n_sweeps // measure_every if measure_every else 0
+    cap = float(check_real_array(max_site_updates, "max_site_updates", lower=0.0, lower_strict=True))
+    cost = 64.0 * n_words * L1 * L2 * n_sweeps
+    if cost > cap:
+        raise ValueError(f"n_sweeps = {n_sweeps} on {64 * n_words} replicas of {L1} x {L2} is {cost:.3g} site updates "
+                         f"(about {cost / 1e9 / 3600:.2g} h at 1 flip/ns), above max_site_updates = {cap:.3g}; "
+                         "raise max_site_updates to run it anyway")
     S = np.zeros((n_meas, n_words, 64), dtype=np.int64)
     M = np.zeros((n_meas, n_words, 64), dtype=np.int64)
     p1, p2 = math.exp(-4.0 * abs(K)), math.exp(-8.0 * abs(K))

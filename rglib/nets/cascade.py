@@ -108,7 +108,8 @@ def _groups(shapes: list[tuple[int, int]]) -> dict[tuple[int, int], list[int]]:
 
 
 def train_cascade(network: GaussianMLP, x_train, *, n_layers: int | None = None, n_epochs: int = 1,
-                  batch_size: int = 64, lr: float = 1e-3, seed=0, progress: bool = False) -> CascadeTraining:
+                  batch_size: int = 64, lr: float = 1e-3, seed=0, progress: bool = False,
+                  max_multiply_adds: float = 1e15) -> CascadeTraining:
     r"""Train the auxiliaries :math:`g_1, \dots, g_m` of an untrained network (Adam on the MSE, ``n_epochs`` epochs).
 
     Parameters
@@ -127,6 +128,9 @@ def train_cascade(network: GaussianMLP, x_train, *, n_layers: int | None = None,
         of the minibatches.
     progress : bool
         Show a tqdm bar over minibatches.
+    max_multiply_adds : float
+        Refuse, before starting, a run estimated above this many multiply-adds (network forward plus auxiliary
+        forward and backward: about ``4 * n_epochs * n * sum_l N_{l-1} N_l``; 1e15 is hours on a CPU core).
 
     Examples
     --------
@@ -143,6 +147,11 @@ def train_cascade(network: GaussianMLP, x_train, *, n_layers: int | None = None,
     batch_size = check_int(batch_size, "batch_size", 1)
     lr = float(check_real_array(lr, "lr", lower=0.0, lower_strict=True))
     seed = check_int(seed, "seed", 0)
+    cap = float(check_real_array(max_multiply_adds, "max_multiply_adds", lower=0.0, lower_strict=True))
+    cost = 4.0 * n_epochs * x.shape[0] * sum(network.widths[l] * network.widths[l + 1] for l in range(network.depth))
+    if cost > cap:
+        raise ValueError(f"this cascade needs about {cost:.3g} multiply-adds, above max_multiply_adds = {cap:.3g}; "
+                         "use fewer images, epochs or layers, or raise max_multiply_adds")
     if not isinstance(progress, (bool, np.bool_)):
         raise TypeError(f"progress must be a bool; got {type(progress).__name__}")
     dtype, device = x.dtype, x.device
