@@ -1,7 +1,7 @@
 """Deep networks: Gaussian quadrature of activations, mean-field signal propagation and criticality, random MLPs
-and their batched training, the reconstruction cascade, RBMs.
+and their batched training, the reconstruction cascade and trainability, RBMs.
 
-Submodules: ``architectures``, ``cascade``, ``criticality``, ``meanfield``, ``mlp``, ``quadrature``, ``rbm``, ``stacked``, ``training``.
+Submodules: ``architectures``, ``cascade``, ``criticality``, ``meanfield``, ``mlp``, ``quadrature``, ``rbm``, ``stacked``, ``trainability``, ``training``.
 Their public names are also available here, imported on first use (``from rglib.nets import ...``).
 """
 from .._lazy import attach
@@ -39,6 +39,10 @@ __getattr__, __dir__, __all__ = attach(
         ],
         'stacked': [
             'StackedMLP', 'as_gaussian_mlp'
+        ],
+        'trainability': [
+            'CascadeKL', 'cascade_kl', 'cutoff_layer', 'cutoff_by_depth', 'largest_trainable_depth',
+            'Agreement', 'agreement'
         ],
         'training': [
             'TrainingResult', 'train_networks', 'epoch_orders', 'paper_settings', 'training_cost'
