@@ -1,7 +1,7 @@
 """Deep networks: Gaussian quadrature of activations, mean-field signal propagation and criticality, random MLPs
-and their batched training, the reconstruction cascade and trainability, RBMs.
+and their batched training, the reconstruction cascade and trainability, RBMs and their flows.
 
-Submodules: ``architectures``, ``cascade``, ``criticality``, ``meanfield``, ``mlp``, ``quadrature``, ``rbm``, ``stacked``, ``trainability``, ``training``.
+Submodules: ``architectures``, ``cascade``, ``criticality``, ``meanfield``, ``mlp``, ``quadrature``, ``rbm``, ``rbm_flow_analysis``, ``stacked``, ``trainability``, ``training``.
 Their public names are also available here, imported on first use (``from rglib.nets import ...``).
 """
 from .._lazy import attach
@@ -36,6 +36,10 @@ __getattr__, __dir__, __all__ = attach(
             'MAX_EXACT_UNITS', 'UNITS', 'RBM', 'init_rbm', 'hidden_field', 'visible_field', 'hidden_mean',
             'visible_mean', 'sample_hidden', 'sample_visible', 'free_energy', 'rbm_log_partition',
             'rbm_log_likelihood', 'gibbs_chain', 'rbm_flow', 'RBMTraining', 'train_rbm'
+        ],
+        'rbm_flow_analysis': [
+            'chain_as_rbm', 'rbm_layer_log_marginal', 'curve_temperature', 'confusion_matrix',
+            'axis_correlation', 'ScalingFit', 'fit_scaling_dimension'
         ],
         'stacked': [
             'StackedMLP', 'as_gaussian_mlp'
