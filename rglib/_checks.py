@@ -269,11 +269,12 @@ def check_probability(value, name: str) -> NDArray[np.float64]:
     return check_real_array(value, name, lower=0.0, upper=1.0, what=f"0 <= {name} <= 1 (a probability)")
 
 
-def check_cost(cost: float, limit: float, name: str, what: str, unit: str = "site updates") -> None:
+def check_cost(cost: float, limit: float, name: str, what: str, unit: str = "site updates",
+               advice: str | None = None) -> None:
     r"""Refuse, before it starts, a computation whose estimated ``cost`` exceeds ``limit``.
 
-    ``name`` is the argument that sets ``limit`` (the message tells the caller to raise it); ``what`` describes
-    the computation and how its cost was estimated.
+    ``name`` is the argument (or constant) that sets ``limit``; ``what`` describes the computation and how its
+    cost was estimated; ``advice`` replaces the default advice (raise ``name``, or ask for less).
 
     Examples
     --------
@@ -283,8 +284,8 @@ def check_cost(cost: float, limit: float, name: str, what: str, unit: str = "sit
     ValueError: sampling (1e6 sweeps x 2e6 sites) would need about 2e+12 site updates, more than max_site_updates = 1e+10; pass a larger max_site_updates to allow it, or ask for less
     """
     if cost > limit:
-        raise ValueError(f"{what} would need about {cost:.3g} {unit}, more than {name} = {limit:.3g}; "
-                         f"pass a larger {name} to allow it, or ask for less")
+        hint = advice if advice is not None else f"pass a larger {name} to allow it, or ask for less"
+        raise ValueError(f"{what} would need about {cost:.3g} {unit}, more than {name} = {limit:.3g}; {hint}")
 
 
 # ----------------------------------------------------------------------------------------------
