@@ -1,7 +1,7 @@
 """The Ising model: exact results (1D chain, square lattice), enumeration and Monte Carlo samplers.
 
-Submodules: ``chain``, ``cluster``, ``enumeration``, ``metropolis``, ``sampling``, ``square``. Their public names are also available
-here, imported on first use (``from rglib.ising import ...``).
+Submodules: ``chain``, ``cluster``, ``enumeration``, ``enumerated_sums``, ``metropolis``, ``sampling``,
+``square``. Their public names are also available here, imported on first use (``from rglib.ising import ...``).
 """
 from .._lazy import attach
 
@@ -17,11 +17,13 @@ __getattr__, __dir__, __all__ = attach(
             'swendsen_wang'
         ],
         'enumeration': [
-            'MAX_ENUMERATION_SPINS', 'all_spin_configurations', 'iter_spin_configurations',
-            'configuration_index', 'torus_bonds', 'bond_sum', 'enumerate_log_partition',
-            'enumerate_expectation', 'enumerate_boltzmann_probabilities', 'enumerate_torus_density_of_states',
-            'state_codes', 'ring_bond_sums', 'magnetizations', 'kept_state_codes', 'walsh_coefficients',
-            'walsh_synthesis', 'subset_orders'
+            'MAX_ENUMERATION_SPINS', 'MAX_TORUS_SITES', 'all_spin_configurations', 'iter_spin_configurations',
+            'configuration_index', 'torus_bonds', 'bond_sum', 'state_codes', 'ring_bond_sums', 'magnetizations',
+            'kept_state_codes', 'walsh_coefficients', 'walsh_synthesis', 'subset_orders'
+        ],
+        'enumerated_sums': [
+            'enumerate_log_partition', 'enumerate_expectation', 'ExpectationWithLogPartition',
+            'enumerate_boltzmann_probabilities', 'enumerate_torus_density_of_states'
         ],
         'metropolis': [
             'ChainRecord', 'random_spins', 'checkerboard_metropolis'
@@ -32,7 +34,8 @@ __getattr__, __dir__, __all__ = attach(
         'square': [
             'K_CRITICAL', 'T_CRITICAL', 'onsager_free_energy', 'onsager_internal_energy',
             'onsager_specific_heat', 'yang_magnetization', 'kaufman_log_partition', 'kaufman_internal_energy',
-            'kaufman_specific_heat', 'lattice_bond_sum', 'lattice_energy', 'lattice_magnetization'
+            'kaufman_specific_heat', 'KAUFMAN_MAX_TERMS', 'ONSAGER_MAX_POINTS', 'lattice_bond_sum',
+            'lattice_energy', 'lattice_magnetization'
         ],
     },
 )

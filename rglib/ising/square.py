@@ -43,6 +43,7 @@ __all__ = [
     "K_CRITICAL",
     "T_CRITICAL",
     "KAUFMAN_MAX_TERMS",
+    "ONSAGER_MAX_POINTS",
     "onsager_free_energy",
     "onsager_internal_energy",
     "onsager_specific_heat",
