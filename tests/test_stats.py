@@ -77,11 +77,11 @@ def test_blocked_jackknife_variance():
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match="c must be"):
+    with pytest.raises(ValueError, match="c must satisfy c > 0"):
         stats.integrated_autocorrelation_time(np.zeros(10), c=-1)
     with pytest.raises(ValueError, match="finite"):
         stats.mean_error(np.array([1.0, np.nan, 2.0]))
-    with pytest.raises(TypeError, match="numeric"):
+    with pytest.raises(TypeError, match="x must be a real number or an array of reals"):
         stats.mean_error(np.array(["a", "b"]))
     with pytest.raises(ValueError, match="at least 2"):
         stats.mean_error(np.ones(1))
