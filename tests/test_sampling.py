@@ -176,7 +176,7 @@ def test_sample_configurations():
 
 def test_bad_input():
     good = ising.random_spins((2, 4, 4), seed=0)
-    with pytest.raises(ValueError, match="even lattice sides"):
+    with pytest.raises(ValueError, match=r"L1 \(spins.shape\[-2\]\) must be an even int >= 2"):
         ising.checkerboard_metropolis(ising.random_spins((2, 5, 5), seed=0), 0.3)
     with pytest.raises(TypeError, match="int8"):
         ising.checkerboard_metropolis(good.to(torch.float32), 0.3)
@@ -202,7 +202,7 @@ def test_bad_input():
         ising.sample_configurations(0, 0.3, 10)
     with pytest.raises(ValueError, match="n_samples must be >= 1"):
         ising.sample_configurations(4, 0.3, 0)
-    with pytest.raises(ValueError, match="even L"):
+    with pytest.raises(ValueError, match="L must be an even int for method=.metropolis."):
         ising.sample_configurations(5, 0.3, 10, method="metropolis")
     with pytest.raises(ValueError, match="method"):
         ising.sample_configurations(4, 0.3, 10, method="wolff")

@@ -26,7 +26,7 @@ __getattr__, __dir__, __all__ = attach(
             'enumerate_boltzmann_probabilities', 'enumerate_torus_density_of_states'
         ],
         'metropolis': [
-            'ChainRecord', 'random_spins', 'checkerboard_metropolis'
+            'ChainRecord', 'MAX_SITE_UPDATES', 'MAX_RANDOM_SPINS', 'random_spins', 'checkerboard_metropolis'
         ],
         'sampling': [
             'sample_configurations', 'SampleSet', 'ThermoEstimate', 'measure_thermodynamics'
