@@ -92,7 +92,7 @@ def _swendsen_wang_iv(spins, K, h, n_sweeps, seed, measure_every, max_site_updat
     Kf = couplings(K, batch, "K")
     hf = couplings(h, batch, "h")
     check_site_updates(float(n_sweeps) * spins.size, budget(max_site_updates),
-                       f"swendsen_wang ({n_sweeps} sweeps x {spins.size} spins)")
+                       f"swendsen_wang with n_sweeps = {n_sweeps} on spins of size {spins.size}")
     return spins, Kf, hf, n_sweeps, numpy_generator(seed), measure_every
 
 

@@ -171,6 +171,7 @@ def enumerate_expectation(energy_fn: Callable[[np.ndarray], np.ndarray],
     >>> print(f"{res.expectation:.6f} {res.log_partition:.6f}")
     -1.462122 8.456456
     """
+    _check_callable(observable_fn, "observable_fn", "spins (B, n) int8 -> values (B, ...)")
     return_log_partition = _check_bool(return_log_partition, "return_log_partition")
     logz, expect = _enumerate(energy_fn, n, chunk_size, observable_fn)
     expect = _scalar_or_array(expect)
@@ -237,7 +238,7 @@ def enumerate_torus_density_of_states(shape, chunk_size: int = 2**18) -> np.ndar
     L1, L2 = _check_shape2(shape)
     N = L1 * L2
     if N > MAX_ENUMERATION_SPINS:
-        raise ValueError(f"L1 * L2 must be <= {MAX_ENUMERATION_SPINS}; got {L1} * {L2} = {N}")
+        raise ValueError(f"shape must have L1 * L2 <= {MAX_ENUMERATION_SPINS}; got {L1} * {L2} = {N}")
     chunk_size = _check_chunk(chunk_size)
     bonds = torus_bonds((L1, L2))
     nM = 2 * N + 1

@@ -168,7 +168,7 @@ def _checkerboard_metropolis_iv(spins, K, h, n_sweeps, seed, device, rule, measu
     Kf = couplings(K, batch, "K")
     hf = couplings(h, batch, "h")
     check_site_updates(float(n_sweeps) * s.numel(), budget(max_site_updates),
-                       f"checkerboard_metropolis ({n_sweeps} sweeps x {s.numel()} spins)")
+                       f"checkerboard_metropolis with n_sweeps = {n_sweeps} on spins of size {s.numel()}")
     gen = torch_generator(seed, s.device)
     return s, Kf, hf, n_sweeps, gen, rule, measure_every
 

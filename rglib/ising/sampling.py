@@ -83,7 +83,8 @@ def _sample_configurations_iv(L, K, n_samples, h, method, n_chains, n_equilibrat
     # thin >= ceil(thin_factor * 2 * 0.5): a lower bound of the whole run, known before the pilot
     lattice_sweeps = Ks.size * n_chains * (n_eq + n_pi + per_chain * float(np.ceil(thin_factor)))
     check_site_updates(lattice_sweeps * L * L, limit,
-                       f"sample_configurations (at least {lattice_sweeps:.3g} lattice sweeps of {L * L} sites)")
+                       f"sample_configurations with thin_factor = {thin_factor:g}, n_samples = {n_samples} and "
+                       f"L = {L} (at least {lattice_sweeps:.3g} lattice sweeps of {L * L} sites)")
     ss = seed_sequence(seed)
     return L, Ks, n_samples, hs, method, n_chains, n_eq, n_pi, thin_factor, ss, device, progress, limit
 
@@ -274,7 +275,8 @@ def _measure_thermodynamics_iv(L, K, method, n_chains, n_sweeps, n_equilibrate, 
     thr = K_CRITICAL if cold_start_above is None else check_real(cold_start_above, "cold_start_above")
     lattice_sweeps = float(Ks.size) * n_chains * (n_equilibrate + n_sweeps)
     check_site_updates(lattice_sweeps * L * L, budget(max_site_updates),
-                       f"measure_thermodynamics ({lattice_sweeps:.3g} lattice sweeps of {L * L} sites)")
+                       f"measure_thermodynamics with n_sweeps + n_equilibrate = {n_sweeps + n_equilibrate}, "
+                       f"n_chains = {n_chains} and L = {L} ({lattice_sweeps:.3g} lattice sweeps of {L * L} sites)")
     return L, Ks, method, n_chains, n_sweeps, n_equilibrate, seed_sequence(seed), device, thr
 
 

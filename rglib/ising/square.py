@@ -135,7 +135,7 @@ def onsager_free_energy(K: ArrayLike):
     from scipy import integrate
 
     K = _coupling(K, strict=False)
-    _check_cost(K.size, ONSAGER_MAX_POINTS, "ONSAGER_MAX_POINTS", f"onsager_free_energy of {K.size} couplings",
+    _check_cost(K.size, ONSAGER_MAX_POINTS, "ONSAGER_MAX_POINTS", f"onsager_free_energy of K with {K.size} couplings",
                 unit="quadratures", advice="split K into smaller arrays")
 
     def one(k2):
@@ -249,7 +249,7 @@ def _kaufman_iv(n, m, K):
     m = _check_int(m, "m")
     K = _coupling(K)
     _check_cost(float(min(n, m)) * max(K.size, 1), KAUFMAN_MAX_TERMS, "KAUFMAN_MAX_TERMS",
-                f"Kaufman's formula for a {n} x {m} torus at {K.size} couplings", unit="terms",
+                f"Kaufman's formula for n x m = {n} x {m} at K with {K.size} couplings", unit="terms",
                 advice="split K into smaller arrays")
     return n, m, K
 
