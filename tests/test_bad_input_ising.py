@@ -222,3 +222,241 @@ def test_table_covers_every_public_function():
     # data_dir takes no argument; current_scale reads RGLIB_SCALE (tested in test_config)
     assert missing == [], missing
     assert len(TABLE) >= 400
+
+
+# ================================================================================================
+# extreme but valid input: finite and correct (issue 19)
+# ================================================================================================
+mp = pytest.importorskip("mpmath")
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def _exact_torus(n, m, K, dps=80):
+    """(ln Z, u, c) of the n x m torus from its enumerated density of states g(S), in mpmath."""
+    mp.mp.dps = dps
+    g = ising.enumerate_torus_density_of_states((n, m)).sum(axis=1)
+    N = n * m
+    S = [s for s, gs in zip(range(-2 * N, 2 * N + 1), g) if gs]
+    w = [mp.mpf(int(gs)) * mp.e ** (mp.mpf(K) * s) for s, gs in zip(range(-2 * N, 2 * N + 1), g) if gs]
+    Z = mp.fsum(w)
+    m1 = mp.fsum(wi * s for wi, s in zip(w, S)) / Z
+    m2 = mp.fsum(wi * s * s for wi, s in zip(w, S)) / Z
+    return float(mp.log(Z)), float(-m1 / N), float(mp.mpf(K) ** 2 * (m2 - m1**2) / N)
+
+
+@pytest.mark.parametrize("n,m", [(1, 1), (1, 3), (2, 2), (3, 4), (4, 4)])
+@pytest.mark.parametrize("K", [1e-12, 1e-6, 0.3, 5.0, 20.0, 180.0, 1e3])
+def test_kaufman_extreme_couplings_match_mpmath(n, m, K):
+    lz, u, c = _exact_torus(n, m, K)
+    assert ising.kaufman_log_partition(n, m, K) == pytest.approx(lz, rel=1e-13)
+    assert abs(ising.kaufman_internal_energy(n, m, K) - u) < 1e-14 + 1e-12 * abs(u)
+    c_got = ising.kaufman_specific_heat(n, m, K)
+    assert abs(c_got - c) < 1e-16 + 1e-4 * c  # relative accuracy while c > 1e-14, absolute 1e-16 below
+
+
+@pytest.mark.parametrize("L", [4, 64, 512])
+def test_kaufman_limits_on_large_lattices(L):
+    N = L * L
+    for K in (180.0, 1e3):  # NaN before the fix; ln Z = 2 N K + ln 2, u = -2, c = 0
+        assert ising.kaufman_log_partition(L, L, K) == pytest.approx(2 * N * K + np.log(2), rel=1e-15)
+        assert ising.kaufman_internal_energy(L, L, K) == -2.0
+        assert 0.0 <= ising.kaufman_specific_heat(L, L, K) < 1e-100
+    for K in (1e-12, 1e-6):  # high-temperature series: ln Z = N ln 2 + 2N ln cosh K + N tanh^4 K + ...
+        lz = N * np.log(2) + 2 * N * np.log(np.cosh(K))
+        assert ising.kaufman_log_partition(L, L, K) == pytest.approx(lz, rel=1e-15)
+        assert abs(ising.kaufman_internal_energy(L, L, K) + 2 * np.tanh(K)) < 1e-15
+        assert ising.kaufman_specific_heat(L, L, K) == pytest.approx(2 * K**2, rel=1e-9)
+
+
+def test_onsager_extremes():
+    assert ising.onsager_free_energy(1e3) == pytest.approx(2e3, rel=1e-15)
+    assert ising.onsager_internal_energy(1e3) == -2.0 and ising.onsager_specific_heat(1e3) == 0.0
+    assert ising.yang_magnetization(1e3) == 1.0 and ising.yang_magnetization(1e-12) == 0.0
+    K = np.array([1e-12, 1e-8, 1e-6])
+    assert np.allclose(ising.onsager_free_energy(K), np.log(2) + K**2, rtol=0, atol=1e-15)
+    assert np.allclose(ising.onsager_internal_energy(K), -2 * K, rtol=1e-9, atol=0)  # was -0.0 at 1e-12
+    assert np.allclose(ising.onsager_specific_heat(K), 2 * K**2, rtol=1e-9, atol=0)
+    # low-temperature side against mpmath derivatives of Onsager's integral
+    for K in (0.1, 5.0):
+        mp.mp.dps = 75
+
+        def f(k):
+            k2 = (2 * mp.sinh(2 * k) / mp.cosh(2 * k) ** 2) ** 2
+            integrand = lambda t: mp.log((1 + mp.sqrt(1 - k2 * mp.sin(t) ** 2)) / 2)  # noqa: E731
+            return mp.log(2 * mp.cosh(2 * k)) + mp.quad(integrand, [0, mp.pi / 2, mp.pi]) / (2 * mp.pi)
+
+        Km = mp.mpf(K)
+        assert ising.onsager_internal_energy(K) == pytest.approx(float(-mp.diff(f, Km)), rel=1e-13)
+        assert ising.onsager_specific_heat(K) == pytest.approx(float(Km**2 * mp.diff(f, Km, 2)), rel=1e-12)
+
+
+def _ring_exact(N, K, h, r):
+    mp.mp.dps = 1200  # lambda_-^N cancels lambda_+^N to e^-2000 on frustrated rings at |K| = 1e3
+    K, h = mp.mpf(K), mp.mpf(h)
+    T = mp.matrix([[mp.e ** (K + h), mp.e ** (-K)], [mp.e ** (-K), mp.e ** (K - h)]])
+    sz = mp.matrix([[1, 0], [0, -1]])
+    TN = T**N
+    Z = TN[0, 0] + TN[1, 1]
+    A = sz * T**r * sz * T ** (N - r)
+    return float(mp.log(Z)), float((TN[0, 0] - TN[1, 1]) / Z), float((A[0, 0] + A[1, 1]) / Z)
+
+
+@pytest.mark.parametrize("N", [1, 6, 7])
+@pytest.mark.parametrize("K", [-1e3, -30.0, -1e-12, 1e-12, 1.0, 1e3])
+@pytest.mark.parametrize("h", [-1e3, 0.0, 0.5, 1e3])
+def test_ring_extremes_match_mpmath(N, K, h):
+    r = N // 2
+    lz, m, c = _ring_exact(N, K, h, r)
+    assert ising.ring_log_partition(N, K, h) == pytest.approx(lz, rel=1e-13, abs=1e-13)
+    assert ising.ring_magnetization(N, K, h) == pytest.approx(m, rel=1e-12, abs=1e-14)
+    assert ising.ring_correlation(N, K, h, r) == pytest.approx(c, rel=1e-12, abs=1e-14)
+
+
+@pytest.mark.parametrize("K,h", [(1.0, 18.0), (1.0, 1e3), (-1.0, 18.0), (1e-12, 0.0), (1e-12, 1e3), (0.8, 0.0),
+                                 (-1e3, 0.5), (1e3, 1e3), (-300.0, 0.0), (-30.0, 18.0), (1e-6, -0.1)])
+def test_chain_extremes_match_mpmath(K, h):
+    mp.mp.dps = 1200
+    Km, hm = mp.mpf(K), mp.mpf(h)
+    p = mp.e**Km * mp.cosh(hm)
+    q = mp.sqrt(mp.e ** (2 * Km) * mp.sinh(hm) ** 2 + mp.e ** (-2 * Km))
+    xi = -1 / mp.log(abs((p - q) / (p + q)))
+    R = mp.sqrt(mp.sinh(hm) ** 2 + mp.e ** (-4 * Km))
+    u = 1 - 2 * mp.e ** (-4 * Km) / (R * (mp.cosh(hm) + R))
+    m = mp.sinh(hm) / R
+    s = mp.log(p + q) - Km * u - hm * m
+    assert ising.chain_correlation_length(K, h) == pytest.approx(float(xi), rel=1e-13)  # 0.0 at h = 18 before
+    assert ising.chain_log_partition_per_site(K, h) == pytest.approx(float(mp.log(p + q)), rel=1e-15)
+    assert ising.chain_magnetization(K, h) == pytest.approx(float(m), rel=1e-14, abs=1e-300)
+    assert ising.chain_nn_correlation(K, h) == pytest.approx(float(u), rel=1e-13, abs=1e-300)
+    assert ising.chain_entropy_per_site(K, h) == pytest.approx(float(s), rel=1e-12, abs=1e-300)
+
+
+# ================================================================================================
+# issue 19: the remaining defects, each with its fix
+# ================================================================================================
+def test_tau_int_with_large_window_constant_stays_sensible():
+    """c >= 50 used to return tau = 2.2e-308 (and an error bar of 1e-155) for an AR(1) series with tau = 0.93."""
+    from scipy.signal import lfilter
+
+    a = 0.3
+    true_tau = 0.5 * (1 + a) / (1 - a)
+    x = lfilter([1.0], [1.0, -a], np.random.default_rng(7).normal(size=(100, 200)), axis=0)
+    for c in (50.0, 60.0, 1e3):
+        tau = stats.integrated_autocorrelation_time(x, c=c)
+        assert tau.min() > 0.2 and abs(np.median(tau) / true_tau - 1) < 0.5
+        m, err, _ = stats.mean_error(x, c=c)
+        assert err.min() > 0.5 * np.sqrt(x.var(axis=0, ddof=1).min() / 100)
+    long = lfilter([1.0], [1.0, -a], np.random.default_rng(8).normal(size=(20_000, 4)), axis=0)
+    assert np.allclose(stats.integrated_autocorrelation_time(long, c=50.0), true_tau, rtol=0.25)
+
+
+def test_sample_configurations_refuses_a_run_beyond_its_budget_at_once():
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=r"thin_factor = 1e\+06.*would need about .* site updates, more than "
+                                         r"max_site_updates"):
+        ising.sample_configurations(16, 0.4, 256, thin_factor=1e6, seed=0)  # used to run without end
+    assert time.perf_counter() - t0 < 1.0
+    # the lower bound (tau = 1/2: thin = 40) passes, the estimate after the pilot (tau = 0.74: thin = 59) does not
+    kw = dict(n_chains=2, n_equilibrate=0, n_pilot=50, thin_factor=40.0, seed=0)
+    with pytest.raises(ValueError, match="measured tau_int up to 0.737.*more than max_site_updates"):
+        ising.sample_configurations(4, 0.44, 4, max_site_updates=2 * 16 * (50 + 2 * 40), **kw)
+    res = ising.sample_configurations(4, 0.44, 4, max_site_updates=2 * 16 * (50 + 2 * 59), **kw)
+    assert res.spins.shape == (1, 4, 4, 4)
+
+
+# ================================================================================================
+# properties (hypothesis, derandomized in conftest.py)
+# ================================================================================================
+_log_weights = st.lists(st.floats(-30, 30), min_size=2, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(a=_log_weights, b=_log_weights, zero=st.integers(0, 11))
+def test_kl_is_nonnegative_and_zero_on_identical_arguments(a, b, zero):
+    k = min(len(a), len(b))
+    p = np.array(a[:k])
+    p[zero % k] = -np.inf if k > 1 else p[0]  # a state of probability zero in p
+    lp, lq = entropy.log_normalize(p), entropy.log_normalize(np.array(b[:k]))
+    assert entropy.kl_divergence(lp, lq) >= 0.0
+    assert entropy.kl_divergence(lp, lp) == 0.0 and entropy.kl_divergence(lq, lq) == 0.0
+    joint = np.add.outer(lq, lq) + np.array(b[:k])[:, None] * np.array(a[:k])[None, :] / 30
+    assert entropy.mutual_information(entropy.log_normalize(joint.ravel()).reshape(k, k)) >= 0.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), k=st.integers(1, 4))
+def test_gaussian_kl_is_nonnegative_and_zero_on_identical_arguments(seed, k):
+    rng = np.random.default_rng(seed)
+    A, B = rng.normal(size=(k, k)), rng.normal(size=(k, k))
+    c0, c1 = A @ A.T + 0.1 * np.eye(k), B @ B.T + 0.1 * np.eye(k)
+    m0, m1 = rng.normal(size=k), rng.normal(size=k)
+    assert entropy.gaussian_kl(m0, c0, m1, c1) >= -1e-12
+    assert abs(entropy.gaussian_kl(m0, c0, m0, c0)) < 1e-12
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 4), m=st.integers(1, 4), K=st.floats(1e-6, 5.0))
+def test_log_z_kaufman_equals_enumeration(n, m, K):
+    b = ising.torus_bonds((n, m))
+    lz = ising.enumerate_log_partition(lambda s: -K * ising.bond_sum(s, b), n * m)
+    assert ising.kaufman_log_partition(n, m, K) == pytest.approx(lz, rel=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(m=st.integers(1, 60), K=st.floats(1e-12, 1e3))
+def test_log_z_kaufman_equals_transfer_matrix(m, K):
+    """A 1 x m torus is a ring of m spins plus one self-bond (s_i s_i = 1) per site: ln Z = ln Z_ring + m K."""
+    ring = ising.ring_log_partition(m, K)
+    assert ising.kaufman_log_partition(1, m, K) == pytest.approx(ring + m * K, rel=1e-13)
+
+
+@settings(max_examples=40, deadline=None)
+@given(N=st.integers(1, 10), K=st.floats(-5, 5), h=st.floats(-5, 5))
+def test_log_z_transfer_matrix_equals_enumeration(N, K, h):
+    bonds = np.array([[i, (i + 1) % N] for i in range(N)])
+    lz = ising.enumerate_log_partition(lambda s: -K * ising.bond_sum(s, bonds) - h * s.sum(axis=1), N)
+    assert ising.ring_log_partition(N, K, h) == pytest.approx(lz, rel=1e-12, abs=1e-12)
+
+
+# ================================================================================================
+# determinism: the same seed gives bit-identical arrays
+# ================================================================================================
+@pytest.mark.parametrize("seed", [3, "generator", "torch"])
+def test_checkerboard_is_deterministic(seed):
+    def make():
+        return {"generator": np.random.default_rng(3), "torch": torch.Generator().manual_seed(3)}.get(seed, seed)
+
+    start = ising.random_spins((3, 8, 8), seed=1)
+    a = ising.checkerboard_metropolis(start, [0.2, 0.44, 0.6], 0.1, 20, seed=make(), rule="heat_bath")
+    b = ising.checkerboard_metropolis(start, [0.2, 0.44, 0.6], 0.1, 20, seed=make(), rule="heat_bath")
+    assert torch.equal(a.spins, b.spins) and np.array_equal(a.bond_sum, b.bond_sum)
+
+
+@pytest.mark.parametrize("seed", [3, "generator"])
+def test_swendsen_wang_is_deterministic(seed):
+    def make():
+        return np.random.default_rng(3) if seed == "generator" else seed
+
+    start = ising.random_spins((2, 5, 7), seed=1, backend="numpy")
+    a = ising.swendsen_wang(start, 0.44, 0.05, 10, seed=make())
+    b = ising.swendsen_wang(start, 0.44, 0.05, 10, seed=make())
+    assert np.array_equal(a.spins, b.spins) and np.array_equal(a.magnetization, b.magnetization)
+
+
+@pytest.mark.parametrize("L", [4, 5])
+def test_sample_configurations_and_thermodynamics_are_deterministic_for_ints_and_generators(L):
+    kw = dict(n_chains=4, n_equilibrate=10, n_pilot=20)
+    for seed in (11, None):
+        make = (lambda: np.random.default_rng(11)) if seed is None else (lambda: 11)  # noqa: E731
+        a = ising.sample_configurations(L, [0.3, 0.5], 8, seed=make(), **kw)
+        b = ising.sample_configurations(L, [0.3, 0.5], 8, seed=make(), **kw)
+        assert np.array_equal(a.spins, b.spins) and np.array_equal(a.thin, b.thin)
+    c = ising.sample_configurations(L, [0.3, 0.5], 8, seed=12, **kw)
+    assert not np.array_equal(a.spins, c.spins)
+    method = "metropolis" if L % 2 == 0 else "cluster"
+    r1, r2 = (ising.measure_thermodynamics(L, 0.4, method=method, n_chains=2, n_sweeps=30, n_equilibrate=5,
+                                           seed=np.random.default_rng(5)) for _ in range(2))
+    assert np.array_equal(r1.energy, r2.energy) and np.array_equal(r1.specific_heat_err, r2.specific_heat_err)

@@ -106,7 +106,7 @@ def _transfer_spectrum(K: np.ndarray, h: np.ndarray) -> _Spectrum:
     sign_ratio = np.where(K >= 0, 1.0, -1.0)
     # cos^2 2phi = sinh^2 h / (sinh^2 h + e^{-4K}) = expit(4K + ln sinh^2 h)
     z = 4.0 * K + log_sh2
-    cos2phi = np.sign(h) * np.sqrt(special.expit(z))
+    cos2phi = np.sign(h) * np.exp(-0.5 * np.logaddexp(0.0, -z))  # sqrt(expit(z)) without underflow
     return _Spectrum(log_lam_plus, log_neg_lar, sign_ratio, cos2phi, special.expit(-z))
 
 
@@ -459,14 +459,29 @@ def chain_nn_correlation(K: ArrayLike, h: ArrayLike = 0.0):
     >>> print(f"{chain_nn_correlation(0.5):.6f}")  # tanh(0.5)
     0.462117
     """
-    return _scalar_or_array(1.0 - np.asarray(chain_parts(K, h).one_minus_u))
+    K, h = _couplings(K, h)
+    one_minus_u = np.asarray(chain_parts(K, h).one_minus_u)
+    # where u is small, 1 - (1 - u) loses its relative precision; there use
+    # u = [r~ (c~^2 - r~^2)/(c~ + r~) + 2 s~^2] / [r~ (c~ + r~)] with c~^2 - r~^2 = e^{-2a} (1 - e^{-4K}), a sum of
+    # positive terms for K > 0 (u ~ tanh K at small K), everything scaled by 1/max(1, sqrt(y)) as in chain_parts
+    a = np.abs(h)
+    shift = np.maximum(-2.0 * K - a, 0.0)
+    st = -0.5 * np.expm1(-2.0 * a) * np.exp(-shift)
+    ct = 0.5 * (1.0 + np.exp(-2.0 * a)) * np.exp(-shift)
+    rt = np.hypot(st, np.exp(-2.0 * K - a - shift))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        d = np.sign(K) * np.exp(-2.0 * a - 2.0 * shift + _log_abs_2sinh(2.0 * K) - 2.0 * K)
+        small_u = (rt * d / (ct + rt) + 2.0 * st * st) / (rt * (ct + rt))
+    return _scalar_or_array(np.where(one_minus_u > 0.5, small_u, 1.0 - one_minus_u))
 
 
 def chain_entropy_per_site(K: ArrayLike, h: ArrayLike = 0.0):
     r"""Entropy per site :math:`s = \ln\lambda_+ - K u - h m` (nats) of the infinite chain.
 
     Evaluated as :math:`\ln(\tilde c+\tilde r) + K(1-u) + |h|(1-|m|)` (see :func:`chain_parts`), which has no
-    cancellation at large ``K`` or ``|h|``. At ``h = 0``: :math:`s = \ln(2\cosh K) - K\tanh K`.
+    cancellation at large ``K`` or ``|h|``, and for strongly antiferromagnetic couplings
+    (:math:`e^{-2K-|h|} > 1`) as :math:`\ln(\tilde c+\tilde r) - K(1+u) - |h||m|` with the tilde quantities
+    divided by :math:`e^{-2K-|h|}`. At ``h = 0``: :math:`s = \ln(2\cosh K) - K\tanh K`.
 
     See Also
     --------
@@ -479,4 +494,15 @@ def chain_entropy_per_site(K: ArrayLike, h: ArrayLike = 0.0):
     """
     K, h = _couplings(K, h)
     g, omu, _, omm = (np.asarray(v) for v in chain_parts(K, h))
-    return _scalar_or_array(g + K * omu + np.abs(h) * omm)
+    plain = g + K * omu + np.abs(h) * omm
+    # strong antiferromagnetic coupling (sqrt(y) = e^{-2K-|h|} > 1): g ~ -2K - |h| and K (1 - u) ~ 2K cancel; with
+    # everything scaled by 1/sqrt(y), s = ln(c~ + r~) - K (1 + u) - |h| |m| exactly, a sum without cancellation
+    a = np.abs(h)
+    shift = np.maximum(-2.0 * K - a, 0.0)
+    st = -0.5 * np.expm1(-2.0 * a) * np.exp(-shift)
+    ct = 0.5 * (1.0 + np.exp(-2.0 * a)) * np.exp(-shift)
+    rt = np.hypot(st, np.exp(-2.0 * K - a - shift))  # = hypot(st, 1) where shift > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        one_plus_u = 2.0 * (rt * ct + st * st) / (rt * (ct + rt))
+        anti = np.log1p(ct + st * st / (rt + 1.0)) - K * one_plus_u - a * st / rt
+    return _scalar_or_array(np.where(shift > 0, anti, plain))
