@@ -1,4 +1,4 @@
-"""Argument checks shared by the rglib modules (private).
+r"""Argument checks shared by the rglib modules (private).
 
 Each check either returns the argument in canonical form or raises a ``TypeError``/``ValueError`` whose
 message names the argument and the allowed range, so that bad input never surfaces as a numpy traceback
@@ -45,7 +45,7 @@ def _range_text(lower, lower_strict, upper) -> str:
 
 def check_real_array(value: ArrayLike, name: str, *, allow_bool: bool = False, lower: float | None = None,
                      lower_strict: bool = False, upper: float | None = None, what: str = "") -> NDArray[np.float64]:
-    """``value`` as a float64 array of finite reals in an optional range (a scalar gives a 0-d array).
+    r"""``value`` as a float64 array of finite reals in an optional range (a scalar gives a 0-d array).
 
     ``lower``/``upper`` bound the values (``lower_strict`` excludes the lower bound); ``what`` replaces the
     automatic range text in the error message (e.g. ``"sigma_w2 > 0 (weight variance)"``).

@@ -10,7 +10,7 @@ LN2 = float(np.log(2.0))
 
 
 def scalar_or_array(x: np.ndarray):
-    """A Python float for a 0-d result, the array otherwise (the return convention of the exact modules).
+    r"""A Python float for a 0-d result, the array otherwise (the return convention of the exact modules).
 
     Examples
     --------

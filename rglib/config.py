@@ -1,4 +1,4 @@
-"""Scale profiles, default seeds and data folders: the only place where rglib reads the environment.
+r"""Scale profiles, default seeds and data folders: the only place where rglib reads the environment.
 
 Every chapter runs at one of three *scales*, chosen with the environment variable ``RGLIB_SCALE``:
 
@@ -43,7 +43,7 @@ T = TypeVar("T")
 
 
 class ScaleProfile(NamedTuple):
-    """What a scale promises: a name, a one-line purpose and a wall-time budget per chapter."""
+    r"""What a scale promises: a name, a one-line purpose and a wall-time budget per chapter."""
 
     #: The scale's name: ``"ci"``, ``"book"`` or ``"paper"``.
     name: str
@@ -63,7 +63,7 @@ PROFILES: dict[str, ScaleProfile] = {
 
 
 def _check_scale(scale: str, argname: str) -> str:
-    """A known scale name, case and surrounding blanks ignored (``RGLIB_SCALE=" CI "`` is ``ci``)."""
+    r"""A known scale name, case and surrounding blanks ignored (``RGLIB_SCALE=" CI "`` is ``ci``)."""
     if not isinstance(scale, str):
         raise TypeError(f"{argname} must be a str, one of {', '.join(SCALES)}; got {type(scale).__name__}")
     s = scale.strip().lower()
@@ -73,7 +73,7 @@ def _check_scale(scale: str, argname: str) -> str:
 
 
 def current_scale() -> str:
-    """Return the active scale from ``RGLIB_SCALE`` (default ``'book'``).
+    r"""Return the active scale from ``RGLIB_SCALE`` (default ``'book'``).
 
     Raises
     ------
@@ -92,7 +92,7 @@ def current_scale() -> str:
 
 
 def scale_profile(scale: str | None = None) -> ScaleProfile:
-    """The :class:`ScaleProfile` of ``scale`` (default: the active scale).
+    r"""The :class:`ScaleProfile` of ``scale`` (default: the active scale).
 
     Examples
     --------
@@ -103,7 +103,7 @@ def scale_profile(scale: str | None = None) -> ScaleProfile:
 
 
 def by_scale(*, ci: T, book: T, paper: T | None = None, scale: str | None = None) -> T:
-    """Pick the value for the active scale.
+    r"""Pick the value for the active scale.
 
     Parameters
     ----------
@@ -163,7 +163,7 @@ def data_dir() -> Path:
 
 
 def describe_scale(scale: str | None = None) -> str:
-    """One Markdown sentence that a chapter shows to say which scale produced it.
+    r"""One Markdown sentence that a chapter shows to say which scale produced it.
 
     Examples
     --------

@@ -35,7 +35,7 @@ NORM_TOL = 1e-6
 
 
 def _as_log_prob(x: ArrayLike, name: str) -> NDArray[np.float64]:
-    """Log-probabilities: real, at least one axis (the states), finite or ``-inf`` (a state of probability 0)."""
+    r"""Log-probabilities: real, at least one axis (the states), finite or ``-inf`` (a state of probability 0)."""
     if isinstance(x, (str, bytes)):
         raise TypeError(f"{name} must be a real numeric array of log-probabilities; got {type(x).__name__}")
     a = np.asarray(x)
@@ -52,7 +52,7 @@ def _as_log_prob(x: ArrayLike, name: str) -> NDArray[np.float64]:
 
 
 def _normalized(a: NDArray[np.float64], axis: int, name: str, norm_tol: float) -> NDArray[np.float64]:
-    """Check ``|ln sum exp(a)| <= norm_tol`` along ``axis`` and return ``a`` renormalised exactly."""
+    r"""Check ``|ln sum exp(a)| <= norm_tol`` along ``axis`` and return ``a`` renormalised exactly."""
     with np.errstate(divide="ignore"):
         lse = logsumexp(a, axis=axis, keepdims=True)
     if np.isneginf(lse).any():
@@ -105,7 +105,7 @@ def log_normalize(log_w: ArrayLike, axis: int = -1) -> NDArray[np.float64]:
 
 
 def _phi_terms(log_p: NDArray[np.float64], log_q: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Term-wise non-negative summands of D(p||q) on the support of p (zero elsewhere).
+    r"""Term-wise non-negative summands of D(p||q) on the support of p (zero elsewhere).
 
     With ``r = ln p - ln q`` we use ``p*(r - 1 + e^{-r}) = p*r - p + q >= 0``; summed over the support of p
     this gives ``D - 1 + q(supp p)``, and adding ``q`` outside the support gives ``D`` exactly. Each term is

@@ -57,7 +57,7 @@ MAX_JACKKNIFE_WORK = 10**10
 
 
 def _series(x, name: str = "x") -> NDArray[np.float64]:
-    """A finite real array with at least one axis (the time axis); bools count as 0/1."""
+    r"""A finite real array with at least one axis (the time axis); bools count as 0/1."""
     arr = check_real_array(x, name, allow_bool=True)
     if arr.ndim == 0:
         raise ValueError(f"{name} must have at least one axis (the time axis); got a scalar")
@@ -238,7 +238,7 @@ def tau_int_error(tau: ArrayLike, n_samples: ArrayLike, c: float = 6.0) -> NDArr
 
 
 class MeanWithError(NamedTuple):
-    """Mean of a correlated series with its error bar (:func:`mean_error`)."""
+    r"""Mean of a correlated series with its error bar (:func:`mean_error`)."""
 
     #: The sample mean :math:`\bar x`.
     mean: NDArray[np.float64] | float
@@ -301,7 +301,7 @@ def _n_blocks(n_blocks, n: int) -> int:
 
 
 class BinnedMean(NamedTuple):
-    """Mean and standard error from block means (:func:`binning_error`)."""
+    r"""Mean and standard error from block means (:func:`binning_error`)."""
 
     #: Mean over the blocks used.
     mean: NDArray[np.float64] | float
@@ -351,7 +351,7 @@ def binning_error(x: ArrayLike, n_blocks: int = 32, axis: int = 0) -> BinnedMean
 
 
 class JackknifeEstimate(NamedTuple):
-    """Bias-corrected estimate of a statistic and its blocked-jackknife error (:func:`blocked_jackknife`)."""
+    r"""Bias-corrected estimate of a statistic and its blocked-jackknife error (:func:`blocked_jackknife`)."""
 
     #: :math:`n_b f(x) - (n_b - 1)\bar\theta`.
     estimate: NDArray[np.float64] | float
@@ -432,7 +432,7 @@ def _counts_probs(counts, probs) -> tuple[NDArray[np.int64], NDArray[np.float64]
 
 
 class ChiSquareResult(NamedTuple):
-    """Pearson's goodness-of-fit test (:func:`chi_square_gof`)."""
+    r"""Pearson's goodness-of-fit test (:func:`chi_square_gof`)."""
 
     #: :math:`X^2 = \sum_i (O_i - n p_i)^2/(n p_i)` over the pooled cells.
     statistic: float

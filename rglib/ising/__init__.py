@@ -1,4 +1,4 @@
-"""The Ising model: exact results (1D chain, square lattice), enumeration and Monte Carlo samplers.
+r"""The Ising model: exact results (1D chain, square lattice), enumeration and Monte Carlo samplers.
 
 Submodules: ``chain``, ``cluster``, ``enumeration``, ``enumerated_sums``, ``metropolis``, ``sampling``,
 ``square``. Their public names are also available here, imported on first use (``from rglib.ising import ...``).

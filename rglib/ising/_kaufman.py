@@ -33,7 +33,7 @@ from .._numerics import LN2
 
 
 def _modes(k: np.ndarray, n: int, K, t, P, Q, h, e):
-    """ln Lambda_k and gamma_k with their first two K-derivatives, arrays of shape (B, len(k))."""
+    r"""ln Lambda_k and gamma_k with their first two K-derivatives, arrays of shape (B, len(k))."""
     theta = np.pi * k / n
     c = np.cos(theta)
     sg = np.sin(0.5 * theta) ** 2
@@ -66,7 +66,7 @@ def _modes(k: np.ndarray, n: int, K, t, P, Q, h, e):
 
 
 def _factor_sums(m: int, modes, sign: int):
-    """Sums over modes of ln F, D = (ln F)' and D' = (ln F)'' for F = Lambda^{m/2} + sign * Lambda_bar^{m/2}."""
+    r"""Sums over modes of ln F, D = (ln F)' and D' = (ln F)'' for F = Lambda^{m/2} + sign * Lambda_bar^{m/2}."""
     ln_lam, ln_lam1, ln_lam2, gam, gam1, gam2 = modes
     u, u1, u2 = 0.5 * m * ln_lam, 0.5 * m * ln_lam1, 0.5 * m * ln_lam2
     y, y1, y2 = m * gam, m * gam1, m * gam2
@@ -85,7 +85,7 @@ def _factor_sums(m: int, modes, sign: int):
 
 
 def kaufman_terms(n: int, m: int, K: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(ln Z, d ln Z/dK, d^2 ln Z/dK^2)`` of the ``n x m`` torus for a 1-D array of couplings ``K > 0``."""
+    r"""``(ln Z, d ln Z/dK, d^2 ln Z/dK^2)`` of the ``n x m`` torus for a 1-D array of couplings ``K > 0``."""
     K = np.asarray(K, dtype=np.float64)[:, None]
     t = np.exp(-2.0 * K)
     P = -np.expm1(-4.0 * K)

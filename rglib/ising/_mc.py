@@ -61,7 +61,7 @@ class ChainRecord(NamedTuple):
 
 
 def couplings(value, batch: tuple[int, ...], name: str) -> NDArray[np.float64]:
-    """``K`` or ``h`` (numbers, arrays or torch tensors on any device) broadcast to ``batch`` and flattened."""
+    r"""``K`` or ``h`` (numbers, arrays or torch tensors on any device) broadcast to ``batch`` and flattened."""
     if type(value).__module__.split(".")[0] == "torch" and hasattr(value, "detach"):
         value = value.detach().cpu().numpy()
     arr = check_real_array(value, name)
@@ -73,7 +73,7 @@ def couplings(value, batch: tuple[int, ...], name: str) -> NDArray[np.float64]:
 
 
 def budget(max_site_updates) -> float:
-    """``max_site_updates`` as a float ``> 0``; ``inf`` (no bound) is allowed."""
+    r"""``max_site_updates`` as a float ``> 0``; ``inf`` (no bound) is allowed."""
     if isinstance(max_site_updates, (float, np.floating)) and max_site_updates == np.inf:
         return float("inf")
     return check_real(max_site_updates, "max_site_updates", lower=0.0, lower_strict=True,
@@ -81,12 +81,12 @@ def budget(max_site_updates) -> float:
 
 
 def check_site_updates(n_site_updates: float, max_site_updates: float, what: str) -> None:
-    """Refuse a run whose site updates exceed the bound (the message gives the estimate)."""
+    r"""Refuse a run whose site updates exceed the bound (the message gives the estimate)."""
     check_cost(float(n_site_updates), max_site_updates, "max_site_updates", what)
 
 
 def numpy_lattices(spins, name: str = "spins") -> np.ndarray:
-    """``spins`` (numpy or torch, int8) as a numpy int8 array of shape (*batch, L1, L2) with at least one lattice."""
+    r"""``spins`` (numpy or torch, int8) as a numpy int8 array of shape (*batch, L1, L2) with at least one lattice."""
     if type(spins).__module__.split(".")[0] == "torch" and hasattr(spins, "detach"):
         import torch
 

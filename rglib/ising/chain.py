@@ -119,7 +119,7 @@ def _ratio_power(sp: _Spectrum, power) -> np.ndarray:
 
 
 def _frustrated(sp: _Spectrum, N: int) -> np.ndarray:
-    """True where lambda_-^N < 0 (antiferromagnetic coupling on an odd ring)."""
+    r"""True where lambda_-^N < 0 (antiferromagnetic coupling on an odd ring)."""
     return (sp.sign_ratio < 0) & (N % 2 == 1)
 
 

@@ -44,7 +44,7 @@ _STRUCTURE_2D_IN_3D[1] = ndimage.generate_binary_structure(2, 1)
 
 def _sw_sweep(s: np.ndarray, sgnK: np.ndarray, p: np.ndarray, h: np.ndarray, zero_field: bool,
               rng: np.random.Generator, img: np.ndarray) -> None:
-    """One Swendsen-Wang update of s (B, L1, L2) in place."""
+    r"""One Swendsen-Wang update of s (B, L1, L2) in place."""
     Bt, L1, L2 = s.shape
     right = np.roll(s, -1, axis=2)
     down = np.roll(s, -1, axis=1)

@@ -49,7 +49,7 @@ def _check_energy_output(E, B: int, name: str = "energy_fn") -> np.ndarray:
 
 
 def _enumerate(energy_fn, n, chunk_size, observable_fn=None):
-    """Streaming log-sum-exp over all states; returns (log Z, <O> or None)."""
+    r"""Streaming log-sum-exp over all states; returns (log Z, <O> or None)."""
     _check_callable(energy_fn, "energy_fn", "spins (B, n) int8 -> reduced energies (B, ...)")
     if observable_fn is not None:
         _check_callable(observable_fn, "observable_fn", "spins (B, n) int8 -> values (B, ...)")
@@ -130,7 +130,7 @@ def enumerate_log_partition(energy_fn: Callable[[np.ndarray], np.ndarray], n: in
 
 
 class ExpectationWithLogPartition(NamedTuple):
-    """Result of :func:`enumerate_expectation` with ``return_log_partition=True``."""
+    r"""Result of :func:`enumerate_expectation` with ``return_log_partition=True``."""
 
     #: :math:`\langle O\rangle`, shape ``(*p, *q)`` (a float for scalars).
     expectation: NDArray[np.float64] | float

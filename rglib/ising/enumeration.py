@@ -55,7 +55,7 @@ def _check_n_spins(n) -> int:
 
 
 def _bits_table(k: int) -> np.ndarray:
-    """(k, 2**k) int8 table, transposed layout: row j is spin j of the k-spin configurations in order."""
+    r"""(k, 2**k) int8 table, transposed layout: row j is spin j of the k-spin configurations in order."""
     idx = np.arange(2**k, dtype=np.int64)
     shifts = np.arange(k - 1, -1, -1, dtype=np.int64)
     bits = (idx[None, :] >> shifts[:, None]) & 1
@@ -63,7 +63,7 @@ def _bits_table(k: int) -> np.ndarray:
 
 
 def _iter_transposed(n: int, chunk_size: int) -> Iterator[np.ndarray]:
-    """Yield (n, B) int8 chunks (spins along rows) in enumeration order; B is a power of two."""
+    r"""Yield (n, B) int8 chunks (spins along rows) in enumeration order; B is a power of two."""
     k = min(n, max(0, int(chunk_size).bit_length() - 1))
     low = _bits_table(k)
     n_high = n - k
@@ -106,7 +106,7 @@ def all_spin_configurations(n: int) -> NDArray[np.int8]:
 
 
 def iter_spin_configurations(n: int, chunk_size: int = 2**16) -> Iterator[np.ndarray]:
-    """Iterate over all configurations of ``n`` spins in chunks, in the order of :func:`all_spin_configurations`.
+    r"""Iterate over all configurations of ``n`` spins in chunks, in the order of :func:`all_spin_configurations`.
 
     Parameters
     ----------
@@ -160,7 +160,7 @@ def configuration_index(spins: ArrayLike) -> NDArray[np.int64]:
 
 
 def torus_bonds(shape) -> np.ndarray:
-    """Nearest-neighbour bonds of a periodic ``L1 x L2`` lattice, sites numbered row-major.
+    r"""Nearest-neighbour bonds of a periodic ``L1 x L2`` lattice, sites numbered row-major.
 
     Every site ``(i, j)`` contributes the bonds to ``(i, j+1)`` and ``(i+1, j)`` (indices modulo the
     sides), so there are always ``2 L1 L2`` bonds; a side of length 2 gives double bonds and a side of
@@ -255,7 +255,7 @@ def bond_sum(spins: ArrayLike, bonds: ArrayLike) -> NDArray[np.int32]:
 # functions of all states from their codes (no (2**n, n) tables)
 # ----------------------------------------------------------------------------------------------
 def state_codes(n: int) -> NDArray[np.uint32]:
-    """State codes ``0 .. 2**n - 1`` of ``n`` spins (``uint32``); bit ``n-1-j`` is set iff spin ``j`` is -1.
+    r"""State codes ``0 .. 2**n - 1`` of ``n`` spins (``uint32``); bit ``n-1-j`` is set iff spin ``j`` is -1.
 
     Examples
     --------
@@ -297,7 +297,7 @@ def magnetizations(n: int) -> NDArray[np.int64]:
 
 
 def kept_state_codes(n: int, stride: int) -> NDArray[np.int64]:
-    """Code, among the ``2**(n/stride)`` states of the spins ``0, stride, 2 stride, ...``, of the kept part of
+    r"""Code, among the ``2**(n/stride)`` states of the spins ``0, stride, 2 stride, ...``, of the kept part of
     every ``n``-spin state (what ``configuration_index(s[:, ::stride])`` gives), int64 of length ``2**n``.
 
     ``stride`` must divide ``n``.
@@ -320,7 +320,7 @@ def kept_state_codes(n: int, stride: int) -> NDArray[np.int64]:
 
 
 def _states_array(v, name: str) -> np.ndarray:
-    """A finite float64 array of shape (..., 2**n), one value per configuration along the last axis."""
+    r"""A finite float64 array of shape (..., 2**n), one value per configuration along the last axis."""
     arr = _check_real(v, name)
     if arr.ndim < 1:
         raise ValueError(f"{name} must have shape (..., 2**n); got a scalar")
@@ -397,7 +397,7 @@ def walsh_synthesis(J: ArrayLike) -> NDArray[np.float64]:
 
 
 def subset_orders(n: int) -> NDArray[np.int64]:
-    """Order :math:`|S|` of every subset mask ``S = 0 .. 2**n - 1``.
+    r"""Order :math:`|S|` of every subset mask ``S = 0 .. 2**n - 1``.
 
     Examples
     --------

@@ -92,7 +92,7 @@ def random_spins(shape, seed=None, device=None, p_up: float = 0.5, backend: Lite
 
 
 def _torch_lattices(spins, device) -> torch.Tensor:
-    """spins (numpy or torch int8, +-1, shape (*batch, L1, L2), at least one lattice) as a tensor on device."""
+    r"""spins (numpy or torch int8, +-1, shape (*batch, L1, L2), at least one lattice) as a tensor on device."""
     if isinstance(spins, torch.Tensor):
         if spins.dtype != torch.int8:
             raise TypeError(f"spins must have dtype torch.int8 (or be an int8 numpy array); got {spins.dtype}")
@@ -110,7 +110,7 @@ def _torch_lattices(spins, device) -> torch.Tensor:
 
 
 def _split(s: torch.Tensor):
-    """(B, L1, L2) -> sublattices A (i+j even) and B (i+j odd), each stored batch-last as (L1, L2/2, B).
+    r"""(B, L1, L2) -> sublattices A (i+j even) and B (i+j odd), each stored batch-last as (L1, L2/2, B).
 
     Batch-last storage makes every neighbour shift a copy of contiguous blocks of B elements, which keeps
     small lattices with large batches as fast as large lattices.
@@ -139,7 +139,7 @@ def _merge(A: torch.Tensor, Bs: torch.Tensor) -> torch.Tensor:
 
 
 def _neighbour_sum(X: torch.Tensor, out: torch.Tensor, even_shift: int) -> torch.Tensor:
-    """Sum of the four neighbours (in sublattice X, shape (L1, H, B)) of every site of the other sublattice.
+    r"""Sum of the four neighbours (in sublattice X, shape (L1, H, B)) of every site of the other sublattice.
 
     Vertical neighbours are X[i +- 1, k]; horizontal ones are X[i, k] and X[i, k - even_shift] on even rows,
     X[i, k + even_shift] on odd rows (even_shift = +1 for sublattice A sites, -1 for B sites).

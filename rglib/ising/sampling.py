@@ -29,7 +29,7 @@ __all__ = ["sample_configurations", "SampleSet", "ThermoEstimate", "measure_ther
 
 
 def _torch_seed(ss: np.random.SeedSequence) -> int:
-    """A 63-bit torch seed from a seed sequence (the scheme every sampler here uses)."""
+    r"""A 63-bit torch seed from a seed sequence (the scheme every sampler here uses)."""
     return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 
@@ -219,7 +219,7 @@ def sample_configurations(L: int, K: ArrayLike, n_samples: int, *, h: ArrayLike 
 
 
 def _next_chunk(sweep: int, thin: np.ndarray, counts: np.ndarray, target: int) -> int:
-    """Sweeps until the next snapshot of any coupling that still needs samples."""
+    r"""Sweeps until the next snapshot of any coupling that still needs samples."""
     need = counts < target
     if not need.any():
         return 1

@@ -255,7 +255,7 @@ def _kaufman_iv(n, m, K):
 
 
 def _kaufman(n: int, m: int, K: np.ndarray, which: int) -> np.ndarray:
-    """One of ln Z, d ln Z/dK, d^2 ln Z/dK^2 (``which`` = 0, 1, 2), in chunks of couplings of bounded memory."""
+    r"""One of ln Z, d ln Z/dK, d^2 ln Z/dK^2 (``which`` = 0, 1, 2), in chunks of couplings of bounded memory."""
     n, m = min(n, m), max(n, m)  # Z is symmetric in (n, m): the smaller side indexes the modes (cheaper, and
     # m >= 2 unless n = m = 1 keeps the small-K derivatives free of 1/K terms)
     flat = K.reshape(-1)
