@@ -188,7 +188,8 @@ def _is_torch_tensor(value) -> bool:
 
 
 def check_spins(value, name: str = "spins", *, min_ndim: int = 1, ndim: int | None = None,
-                layout: str = "(..., n)", dtype=None, nonempty: bool = False) -> NDArray[np.integer]:
+                layout: str = "(..., n)", dtype=None, nonempty: bool = False,
+                sides: int | None = None) -> NDArray[np.integer]:
     r"""``value`` as an integer numpy array of spins :math:`\pm 1` (torch tensors are moved to the CPU).
 
     Parameters
@@ -198,7 +199,9 @@ def check_spins(value, name: str = "spins", *, min_ndim: int = 1, ndim: int | No
     name : str
         The argument's name, for the messages.
     min_ndim, ndim : int
-        At least ``min_ndim`` axes (the last ``min_ndim`` must be non-empty), or exactly ``ndim`` axes.
+        At least ``min_ndim`` axes, or exactly ``ndim`` axes.
+    sides : int, optional
+        How many trailing axes (the sites, not the batch) must be non-empty; default ``min_ndim`` (or ``ndim``).
     layout : str
         The expected shape, for the messages (e.g. ``"(..., L1, L2)"``).
     dtype : numpy dtype, optional
@@ -225,7 +228,8 @@ def check_spins(value, name: str = "spins", *, min_ndim: int = 1, ndim: int | No
     if dtype is not None and arr.dtype != np.dtype(dtype):
         raise TypeError(f"{name} must have dtype {np.dtype(dtype)}; got {arr.dtype}")
     core = min_ndim if ndim is None else ndim
-    if (arr.ndim < core if ndim is None else arr.ndim != ndim) or any(k < 1 for k in arr.shape[arr.ndim - core:]):
+    sides = core if sides is None else sides
+    if (arr.ndim < core if ndim is None else arr.ndim != ndim) or any(k < 1 for k in arr.shape[arr.ndim - sides:]):
         raise ValueError(f"{name} must have shape {layout} with non-empty sides; got shape {arr.shape}")
     if arr.size == 0:
         if nonempty:

@@ -232,7 +232,7 @@ def bond_sum(spins: ArrayLike, bonds: ArrayLike) -> NDArray[np.int32]:
     >>> bond_sum(np.array([[1, 1, -1]], np.int8), np.array([[0, 1], [1, 2], [2, 0]]))
     array([-1], dtype=int32)
     """
-    s = _check_spins(spins, "spins", ndim=2, layout="(B, n)")
+    s = _check_spins(spins, "spins", ndim=2, layout="(B, n)", sides=1)
     if isinstance(bonds, (str, bytes)):
         raise TypeError(f"bonds must be an integer array of shape (n_bonds, 2); got {type(bonds).__name__}")
     bonds = np.asarray(bonds)
