@@ -282,10 +282,10 @@ def check_cost(cost: float, limit: float, name: str, what: str, unit: str = "sit
 
     Examples
     --------
-    >>> check_cost(2e12, 1e10, "max_site_updates", "sampling (1e6 sweeps x 2e6 sites)")
+    >>> check_cost(2e12, 1e10, "max_site_updates", "sampling (1e6 sweeps x 2e6 sites)")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: sampling (1e6 sweeps x 2e6 sites) would need about 2e+12 site updates, more than max_site_updates = 1e+10; pass a larger max_site_updates to allow it, or ask for less
+    ValueError: sampling (1e6 sweeps x 2e6 sites) would need about 2e+12 site updates, more than ...
     """
     if cost > limit:
         hint = advice if advice is not None else f"pass a larger {name} to allow it, or ask for less"

@@ -120,14 +120,15 @@ CASES = [
           bonds=[np.array([[0, 4]]), np.array([[0, -1]]), BONDS * 1.0, np.ones((3, 3), int), "x", BONDS > 0])),
     (ising.ring_bond_sums, dict(n=4, r=1), dict(n=[0, 26, 2.5], r=[-1, 5, 1.5, None])),
     (ising.kept_state_codes, dict(n=4, stride=2), dict(n=[0, 26], stride=[0, 3, 5, 1.5, "2"])),
-    *[(f, dict(**{arg: np.arange(8.0)}), {arg: [np.ones(3), np.ones(1), [0.0, NAN], np.full(4, INF), 2.0, "abcd", np.ones(6)]})
+    *[(f, {arg: np.arange(8.0)}, {arg: [np.ones(3), np.ones(1), [0.0, NAN], np.full(4, INF), 2.0, "abcd", np.ones(6)]})
       for f, arg in ((ising.walsh_coefficients, "f"), (ising.walsh_synthesis, "J"))],
     # ---------------------------------------------------------------- ising.enumerated_sums
     (ising.enumerate_log_partition, dict(energy_fn=ENERGY, n=4, chunk_size=4),
      dict(energy_fn=[None, 3, lambda s: np.zeros(3), lambda s: np.full(len(s), NAN), lambda s: np.array(["a"] * len(s)),
                      lambda s: np.full(len(s), 1j)],
           n=[0, 26, 2.5], chunk_size=[0, 2.5, "x"])),
-    (ising.enumerate_expectation, dict(energy_fn=ENERGY, observable_fn=OBS, n=4, chunk_size=8, return_log_partition=False),
+    (ising.enumerate_expectation,
+     dict(energy_fn=ENERGY, observable_fn=OBS, n=4, chunk_size=8, return_log_partition=False),
      dict(energy_fn=[None, lambda s: np.zeros(1)], observable_fn=[None, "mean", lambda s: np.zeros(2),
                                                                    lambda s: np.full(len(s), INF)],
           n=[0, 2.5], chunk_size=[0], return_log_partition=["yes", 1, None])),

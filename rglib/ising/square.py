@@ -75,7 +75,8 @@ def _coupling(K, name: str = "K", strict: bool = True) -> np.ndarray:
 # Onsager and Yang: the infinite lattice
 # ----------------------------------------------------------------------------------------------
 def _tanh_sech2(K: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    r""":math:`\tau = \tanh 2K`, :math:`\operatorname{sech}^2 2K` and the elliptic parameter :math:`m = k^2 = 4\tau^2\operatorname{sech}^2 2K \le 1`."""
+    r""":math:`\tau = \tanh 2K`, :math:`\operatorname{sech}^2 2K` and the elliptic parameter
+    :math:`m = k^2 = 4\tau^2\operatorname{sech}^2 2K \le 1`."""
     tau = np.tanh(2.0 * K)
     sech2 = np.exp(2.0 * (LN2 - _log_2cosh(2.0 * K)))
     m = 4.0 * tau * tau * sech2
@@ -84,7 +85,8 @@ def _tanh_sech2(K: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _elliptic_parts(m: np.ndarray, tau: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    r""":math:`\kappa = \frac{2}{\pi}\mathbf K(m) - 1` and :math:`\lambda_2 = \frac2\pi(\mathbf K - \mathbf E) - \frac m2`.
+    r""":math:`\kappa = \frac{2}{\pi}\mathbf K(m) - 1` and
+    :math:`\lambda_2 = \frac2\pi(\mathbf K - \mathbf E) - \frac m2`.
 
     Both vanish at ``m = 0``; they come from their power series for ``m < 1/2`` (no cancellation) and from
     ``ellipkm1``/``ellipe`` above, with ``1 - m = (1 - 2 tau^2)^2`` formed without rounding ``m`` first.
