@@ -1,4 +1,4 @@
-"""Scale profiles, default seeds and data folders: the only place where rglib reads the environment.
+r"""Scale profiles, default seeds and data folders: the only place where rglib reads the environment.
 
 Every chapter runs at one of three *scales*, chosen with the environment variable ``RGLIB_SCALE``:
 
@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import os
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
+
+from ._checks import check_int
 
 __all__ = [
     "SCALES",
@@ -41,13 +42,16 @@ DEFAULT_SEED = 20_211_201
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class ScaleProfile:
-    """What a scale promises: a name, a one-line purpose and a wall-time budget per chapter."""
+class ScaleProfile(NamedTuple):
+    r"""What a scale promises: a name, a one-line purpose and a wall-time budget per chapter."""
 
+    #: The scale's name: ``"ci"``, ``"book"`` or ``"paper"``.
     name: str
+    #: One line on what the scale is for.
     purpose: str
+    #: Wall-time budget of one chapter in seconds (``inf``: none).
     chapter_budget_s: float
+    #: Where the scale is meant to run (``"cpu"`` or ``"cuda recommended"``).
     device_hint: str
 
 
@@ -59,6 +63,7 @@ PROFILES: dict[str, ScaleProfile] = {
 
 
 def _check_scale(scale: str, argname: str) -> str:
+    r"""A known scale name, case and surrounding blanks ignored (``RGLIB_SCALE=" CI "`` is ``ci``)."""
     if not isinstance(scale, str):
         raise TypeError(f"{argname} must be a str, one of {', '.join(SCALES)}; got {type(scale).__name__}")
     s = scale.strip().lower()
@@ -68,12 +73,17 @@ def _check_scale(scale: str, argname: str) -> str:
 
 
 def current_scale() -> str:
-    """Return the active scale from ``RGLIB_SCALE`` (default ``'book'``).
+    r"""Return the active scale from ``RGLIB_SCALE`` (default ``'book'``).
 
     Raises
     ------
     ValueError
         If ``RGLIB_SCALE`` is set to anything but ``ci``, ``book`` or ``paper``.
+
+    Examples
+    --------
+    >>> current_scale() in SCALES
+    True
     """
     raw = os.environ.get("RGLIB_SCALE", "")
     if raw.strip() == "":
@@ -82,12 +92,18 @@ def current_scale() -> str:
 
 
 def scale_profile(scale: str | None = None) -> ScaleProfile:
-    """The :class:`ScaleProfile` of ``scale`` (default: the active scale)."""
+    r"""The :class:`ScaleProfile` of ``scale`` (default: the active scale).
+
+    Examples
+    --------
+    >>> scale_profile("ci").chapter_budget_s
+    120.0
+    """
     return PROFILES[current_scale() if scale is None else _check_scale(scale, "scale")]
 
 
 def by_scale(*, ci: T, book: T, paper: T | None = None, scale: str | None = None) -> T:
-    """Pick the value for the active scale.
+    r"""Pick the value for the active scale.
 
     Parameters
     ----------
@@ -98,7 +114,8 @@ def by_scale(*, ci: T, book: T, paper: T | None = None, scale: str | None = None
 
     Examples
     --------
-    >>> n_samples = by_scale(ci=1_000, book=50_000, paper=1_000_000)
+    >>> by_scale(ci=1_000, book=50_000, paper=1_000_000, scale="ci")
+    1000
     """
     s = current_scale() if scale is None else _check_scale(scale, "scale")
     if s == "ci":
@@ -109,15 +126,28 @@ def by_scale(*, ci: T, book: T, paper: T | None = None, scale: str | None = None
 
 
 def seed_for(name: str, base: int = DEFAULT_SEED) -> int:
-    """A stable, distinct 32-bit seed for the experiment called ``name``.
+    r"""A stable, distinct 32-bit seed for the experiment called ``name``.
 
-    The same ``name`` always gives the same seed (``crc32`` of the name mixed with ``base``), so
-    experiments stay reproducible and independent of one another.
+    The same ``name`` always gives the same seed, :math:`(\mathrm{crc32}(\text{name}) \oplus 2654435761\,
+    \text{base}) \bmod 2^{32}`, so experiments stay reproducible and independent of one another.
+
+    Parameters
+    ----------
+    name : str
+        A non-empty experiment name.
+    base : int
+        A non-negative base seed (default :data:`DEFAULT_SEED`).
+
+    Examples
+    --------
+    >>> seed_for("ising") == seed_for("ising") != seed_for("meanfield")
+    True
     """
-    if not isinstance(name, str) or not name:
-        raise ValueError("name must be a non-empty str")
-    if not isinstance(base, int) or base < 0:
-        raise ValueError(f"base must be a non-negative int; got {base!r}")
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a non-empty str; got {type(name).__name__} {name!r}")
+    if not name:
+        raise ValueError("name must be a non-empty str; got ''")
+    base = check_int(base, "base", 0)
     return (zlib.crc32(name.encode("utf-8")) ^ (base * 2_654_435_761)) % 2**32
 
 
@@ -135,6 +165,12 @@ def data_dir() -> Path:
 
 
 def describe_scale(scale: str | None = None) -> str:
-    """One Markdown sentence that a chapter shows to say which scale produced it."""
+    r"""One Markdown sentence that a chapter shows to say which scale produced it.
+
+    Examples
+    --------
+    >>> describe_scale("ci")
+    'This page was computed at scale **ci** (smoke test of every code path (make test)).'
+    """
     p = scale_profile(scale)
     return f"This page was computed at scale **{p.name}** ({p.purpose})."

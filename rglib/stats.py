@@ -1,72 +1,100 @@
-r"""Error bars for correlated Monte Carlo time series.
+r"""Error bars for correlated Monte Carlo time series, and goodness-of-fit of sampled histograms.
 
 Conventions
 -----------
 * Time runs along ``axis`` (default 0); every other axis is an independent series (chains, temperatures,
   observables), processed at once.
-* The integrated autocorrelation time follows Sokal (1997):
+* The integrated autocorrelation time follows Sokal [1]_:
 
   .. math:: \tau_\mathrm{int} = \frac12 + \sum_{t=1}^{M} \rho(t),
 
   so that independent samples have :math:`\tau_\mathrm{int} = 1/2` and the variance of the mean of ``n``
   correlated samples is :math:`2\tau_\mathrm{int}\,\sigma^2/n`. The window ``M`` is chosen automatically
   as the smallest ``M`` with :math:`M \ge c\,\tau_\mathrm{int}(M)` (Sokal's self-consistent window,
-  ``c`` about 5-10).
+  ``c`` about 5-10), searched over :math:`M \le n/4` only, where the estimator is not yet dominated by the
+  bias of the subtracted mean (the sum over *all* lags of the empirical :math:`\rho` is exactly
+  :math:`-1/2`, so :math:`\tau_\mathrm{int}(n-1) = 0` for every series).
 * Blocking (binning) and the blocked jackknife give model-free errors once blocks are much longer than
   :math:`\tau_\mathrm{int}`.
+* Results with several parts are ``typing.NamedTuple`` (they unpack like tuples).
+
+References
+----------
+.. [1] A. D. Sokal, "Monte Carlo methods in statistical mechanics: foundations and new algorithms", in
+   Functional Integration (Cargese 1996), Springer (1997).
+.. [2] N. Madras and A. D. Sokal, "The pivot algorithm", J. Stat. Phys. 50, 109 (1988).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import special
+
+from ._checks import check_axis, check_callable, check_cost, check_int, check_real, check_real_array
+from ._numerics import scalar_or_array as _out
 
 __all__ = [
     "autocorrelation_function",
     "integrated_autocorrelation_time",
-    "mean_error",
-    "binning_error",
-    "blocked_jackknife",
     "tau_int_error",
+    "MeanWithError",
+    "mean_error",
+    "BinnedMean",
+    "binning_error",
+    "JackknifeEstimate",
+    "blocked_jackknife",
+    "ChiSquareResult",
     "chi_square_gof",
     "total_variation",
+    "MAX_JACKKNIFE_WORK",
 ]
 
+#: Largest ``n_blocks * x.size`` that :func:`blocked_jackknife` accepts (each of the ``n_blocks`` leave-one-out
+#: statistics sees almost all of ``x``).
+MAX_JACKKNIFE_WORK = 10**10
 
-def _as_series(x, name: str = "x") -> np.ndarray:
-    if isinstance(x, (str, bytes)):
-        raise TypeError(f"{name} must be a numeric array")
-    arr = np.asarray(x)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
-        raise TypeError(f"{name} must be a numeric array; got dtype {arr.dtype}")
-    if np.iscomplexobj(arr):
-        raise TypeError(f"{name} must be real")
-    arr = arr.astype(np.float64)
+
+def _series(x, name: str = "x") -> NDArray[np.float64]:
+    r"""A finite real array with at least one axis (the time axis); bools count as 0/1."""
+    arr = check_real_array(x, name, allow_bool=True)
     if arr.ndim == 0:
-        raise ValueError(f"{name} must have at least one axis (the time axis)")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite (no NaN or inf)")
+        raise ValueError(f"{name} must have at least one axis (the time axis); got a scalar")
     return arr
 
 
-def _check_axis(arr: np.ndarray, axis) -> int:
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-        raise TypeError(f"axis must be an int; got {axis!r}")
-    if not -arr.ndim <= axis < arr.ndim:
-        raise ValueError(f"axis={axis} is out of range for an array with {arr.ndim} dimensions")
-    return int(axis) % arr.ndim
+def _window_constant(c) -> float:
+    return check_real(c, "c", lower=0.0, lower_strict=True, what="c > 0 (Sokal's window constant, about 4-10)")
 
 
-def autocorrelation_function(x, axis: int = 0) -> np.ndarray:
+def autocorrelation_function(x: ArrayLike, axis: int = 0) -> NDArray[np.float64]:
     r"""Normalized autocorrelation :math:`\rho(t) = C(t)/C(0)` along ``axis``, via FFT.
 
-    :math:`C(t) = \frac{1}{n}\sum_{i=0}^{n-1-t} (x_i - \bar x)(x_{i+t} - \bar x)` (the standard biased
-    estimator). Constant series give :math:`\rho(0) = 1` and :math:`\rho(t>0) = 0`.
+    .. math:: C(t) = \frac{1}{n}\sum_{i=0}^{n-1-t} (x_i - \bar x)(x_{i+t} - \bar x)
 
-    Returns an array of the same shape as ``x``.
+    (the standard biased estimator). Constant series give :math:`\rho(0) = 1` and :math:`\rho(t>0) = 0`.
+
+    Parameters
+    ----------
+    x : array_like
+        Finite real time series, at least 2 samples along ``axis``.
+    axis : int
+        The time axis.
+
+    Returns
+    -------
+    ndarray
+        :math:`\rho`, the same shape as ``x``.
+
+    Examples
+    --------
+    >>> print(np.round(autocorrelation_function([1.0, -1.0, 1.0, -1.0]), 3))
+    [ 1.   -0.75  0.5  -0.25]
     """
-    arr = _as_series(x)
-    axis = _check_axis(arr, axis)
+    arr = _series(x)
+    axis = check_axis(axis, arr.ndim)
     a = np.moveaxis(arr, axis, -1)
     n = a.shape[-1]
     if n < 2:
@@ -83,11 +111,25 @@ def autocorrelation_function(x, axis: int = 0) -> np.ndarray:
     return np.moveaxis(rho, -1, axis)
 
 
-def integrated_autocorrelation_time(x, c: float = 6.0, axis: int = 0, chain_axis: int | None = None) -> np.ndarray | float:
+def _tau_iv(x, c, axis, chain_axis):
+    c = _window_constant(c)
+    arr = _series(x)
+    axis = check_axis(axis, arr.ndim)
+    if arr.shape[axis] < 2:
+        raise ValueError(f"x needs at least 2 samples along axis {axis}; got {arr.shape[axis]}")
+    if chain_axis is not None:
+        chain_axis = check_axis(chain_axis, arr.ndim, "chain_axis")
+        if chain_axis == axis:
+            raise ValueError(f"chain_axis must differ from axis; both are {axis}")
+    return arr, c, axis, chain_axis
+
+
+def integrated_autocorrelation_time(x: ArrayLike, c: float = 6.0, axis: int = 0,
+                                    chain_axis: int | None = None) -> NDArray[np.float64] | float:
     r"""Integrated autocorrelation time with Sokal's automatic window.
 
     .. math:: \tau_\mathrm{int}(M) = \frac12 + \sum_{t=1}^{M}\rho(t), \qquad
-              M = \min\{M : M \ge c\,\tau_\mathrm{int}(M)\}.
+              M = \min\{M \le n/4 : M \ge c\,\tau_\mathrm{int}(M)\}.
 
     Parameters
     ----------
@@ -96,7 +138,7 @@ def integrated_autocorrelation_time(x, c: float = 6.0, axis: int = 0, chain_axis
     c : float
         Window constant, ``c > 0`` (Sokal recommends 4-10; default 6).
     axis : int
-        The time axis.
+        The time axis (at least 2 samples).
     chain_axis : int, optional
         An axis of independent chains of the same process: their autocorrelation functions are averaged
         before the window sum (a less noisy estimate); this axis is removed from the result too.
@@ -105,124 +147,221 @@ def integrated_autocorrelation_time(x, c: float = 6.0, axis: int = 0, chain_axis
     -------
     float or ndarray
         :math:`\tau_\mathrm{int}` for each series (shape of ``x`` without ``axis``); 0.5 for independent
-        samples and for constant series. When no window satisfies the condition (series shorter than about
-        ``c * tau``) the estimate at the largest window is returned and is a lower bound.
+        samples and for constant series; a tiny positive number for strongly anticorrelated ones.
+
+    Notes
+    -----
+    *Short series.* Sokal's rule needs :math:`n \gg c\,\tau_\mathrm{int}` (he recommends :math:`n \gtrsim
+    1000\,\tau_\mathrm{int}`). When ``c * tau`` is comparable to ``n``, the window sum is noisy and biased low
+    (the subtracted mean lowers every :math:`\rho(t)` by about :math:`2\tau_\mathrm{int}/n`), and the rule would
+    stop on a dip of it -- at worst on the exact zero :math:`\tau_\mathrm{int}(n-1) = 0` of the full sum. Two
+    safeguards, which leave the result unchanged whenever the series is long enough: windows are searched only
+    up to :math:`M = n/4`; and if the selected :math:`\tau_\mathrm{int}(M)` is below half the largest value seen
+    at smaller windows (a collapse, not a plateau), or no window qualifies, the same rule is applied to the
+    running maximum :math:`\max_{M' \le M}\tau_\mathrm{int}(M')` instead (its value at :math:`M = n/4` if
+    still no window qualifies). The result is then a rough estimate, usually too low; lengthen the series.
+
+    See Also
+    --------
+    tau_int_error : the statistical error of this estimate.
+    mean_error : the error bar of a mean that uses it.
+
+    References
+    ----------
+    .. [1] A. D. Sokal, in Functional Integration (Cargese 1996), Springer (1997).
+
+    Examples
+    --------
+    >>> from scipy.signal import lfilter
+    >>> noise = np.random.default_rng(0).normal(size=200_000)
+    >>> x = lfilter([1.0], [1.0, -0.8], noise)  # AR(1), a = 0.8: tau_int = (1 + a) / (2 (1 - a)) = 4.5
+    >>> tau = integrated_autocorrelation_time(x)
+    >>> print(f"{tau:.2f} +- {tau_int_error(tau, x.size):.2f}")
+    4.57 +- 0.11
     """
-    if isinstance(c, bool) or not isinstance(c, (int, float, np.integer, np.floating)) or not np.isfinite(c) \
-            or c <= 0:
-        raise ValueError(f"c must be a finite number > 0; got {c!r}")
-    rho = autocorrelation_function(x, axis=axis)
-    axis = _check_axis(rho, axis)
+    arr, c, axis, chain_axis = _tau_iv(x, c, axis, chain_axis)
+    rho = autocorrelation_function(arr, axis=axis)
     if chain_axis is not None:
-        chain_axis = _check_axis(rho, chain_axis)
-        if chain_axis == axis:
-            raise ValueError("chain_axis must differ from axis")
         rho = rho.mean(axis=chain_axis)
         axis = axis - (chain_axis < axis)
     r = np.moveaxis(rho, axis, -1)
     n = r.shape[-1]
-    tau = 0.5 + np.cumsum(r[..., 1:], axis=-1)  # tau(M) for M = 1..n-1
-    if n < 2 or tau.shape[-1] == 0:
-        out = np.full(r.shape[:-1], 0.5)
-    else:
-        M = np.arange(1, n)
-        ok = M >= c * tau
-        first = np.where(ok.any(axis=-1), ok.argmax(axis=-1), n - 2)
-        out = np.take_along_axis(tau, first[..., None], axis=-1)[..., 0]
-        # anticorrelated series may give tau < 1/2; keep it positive so that errors stay real
-        out = np.maximum(out, np.finfo(float).tiny)
-    return float(out) if np.ndim(out) == 0 else out
+    m_max = max(1, n // 4)
+    tau = 0.5 + np.cumsum(r[..., 1:m_max + 1], axis=-1)  # tau(M) for M = 1..m_max
+    M = np.arange(1, tau.shape[-1] + 1)
+    ok = M >= c * tau
+    pick = ok.argmax(axis=-1)[..., None]
+    first = np.take_along_axis(tau, pick, axis=-1)[..., 0]
+    # running maximum of tau(M): the same rule applied to it cannot stop on a dip of the noisy window sum
+    env = np.maximum.accumulate(tau, axis=-1)
+    ok_env = M >= c * env
+    first_env = np.take_along_axis(env, ok_env.argmax(axis=-1)[..., None], axis=-1)[..., 0]
+    robust = np.where(ok_env.any(axis=-1), first_env, env[..., -1])
+    sokal = ok.any(axis=-1) & (first >= 0.5 * np.take_along_axis(env, pick, axis=-1)[..., 0])
+    out = np.where(sokal, first, robust)
+    # anticorrelated series may give tau < 1/2 (or <= 0); keep it positive so that errors stay real
+    return _out(np.maximum(out, np.finfo(float).tiny))
 
 
-def tau_int_error(tau, n_samples, c: float = 6.0):
+def tau_int_error(tau: ArrayLike, n_samples: ArrayLike, c: float = 6.0) -> NDArray[np.float64] | float:
     r"""Statistical error of a windowed :math:`\tau_\mathrm{int}` estimate (Madras & Sokal 1988).
 
     .. math:: \sigma_\tau \approx \tau\sqrt{2(2M + 1)/n}, \qquad M \approx c\,\tau,
 
     for ``n`` samples in total (``n * n_chains`` when chains are pooled).
+
+    Parameters
+    ----------
+    tau : float or array_like
+        Estimates of :math:`\tau_\mathrm{int}`, ``> 0``.
+    n_samples : int or array_like
+        Number of samples behind each estimate, ``>= 1``; broadcast against ``tau``.
+    c : float
+        The window constant used for ``tau``, ``> 0``.
+
+    References
+    ----------
+    .. [1] N. Madras and A. D. Sokal, J. Stat. Phys. 50, 109 (1988).
+
+    Examples
+    --------
+    >>> print(f"{tau_int_error(4.5, 20_000):.4f}")
+    0.3337
     """
-    tau = _as_series(np.atleast_1d(tau), "tau").reshape(np.shape(tau))
-    n = _as_series(np.atleast_1d(n_samples), "n_samples").reshape(np.shape(n_samples))
-    if np.any(n < 1):
-        raise ValueError("n_samples must be >= 1")
-    out = tau * np.sqrt(2.0 * (2.0 * c * tau + 1.0) / n)
-    return float(out) if np.ndim(out) == 0 else out
+    tau = check_real_array(tau, "tau", lower=0.0, lower_strict=True)
+    n = check_real_array(n_samples, "n_samples", lower=1.0)
+    c = _window_constant(c)
+    try:
+        out = tau * np.sqrt(2.0 * (2.0 * c * tau + 1.0) / n)
+    except ValueError:
+        raise ValueError(f"tau and n_samples must broadcast; got shapes {tau.shape} and {n.shape}") from None
+    return _out(out)
 
 
-def mean_error(x, axis: int = 0, c: float = 6.0, chain_axis: int | None = None):
+class MeanWithError(NamedTuple):
+    r"""Mean of a correlated series with its error bar (:func:`mean_error`)."""
+
+    #: The sample mean :math:`\bar x`.
+    mean: NDArray[np.float64] | float
+    #: Its standard error :math:`\sqrt{2\tau_\mathrm{int}\hat\sigma^2/n}`.
+    error: NDArray[np.float64] | float
+    #: The integrated autocorrelation time used for the error.
+    tau: NDArray[np.float64] | float
+
+
+def mean_error(x: ArrayLike, axis: int = 0, c: float = 6.0, chain_axis: int | None = None) -> MeanWithError:
     r"""Mean, standard error and :math:`\tau_\mathrm{int}` of a correlated time series.
 
     .. math:: \bar x \pm \sqrt{2\tau_\mathrm{int}\,\hat\sigma^2 / n},
 
     with :math:`\hat\sigma^2` the sample variance (``ddof=1``) and :math:`\tau_\mathrm{int}` from
-    :func:`integrated_autocorrelation_time`. Vectorized over all axes but ``axis``. With ``chain_axis``,
-    the chains along that axis are pooled: one mean over all ``n * n_chains`` values, the chain-averaged
+    :func:`integrated_autocorrelation_time` (see its notes for series shorter than about
+    :math:`4c\,\tau_\mathrm{int}`). Vectorized over all axes but ``axis``. With ``chain_axis``, the chains
+    along that axis are pooled: one mean over all ``n * n_chains`` values, the chain-averaged
     autocorrelation for :math:`\tau_\mathrm{int}`, and ``n * n_chains`` in the denominator.
+
+    Parameters
+    ----------
+    x : array_like
+        Finite real series with at least 2 samples along ``axis``.
+    axis, c, chain_axis
+        As in :func:`integrated_autocorrelation_time`.
 
     Returns
     -------
-    mean, error, tau : float or ndarray
+    MeanWithError
+        ``(mean, error, tau)``, floats or arrays of the shape of ``x`` without ``axis`` (and ``chain_axis``).
+
+    See Also
+    --------
+    binning_error : a model-free error from block means.
+
+    Examples
+    --------
+    >>> m, err, tau = mean_error(np.random.default_rng(1).normal(size=10_000))
+    >>> print(f"{m:.3f} {err:.3f} {tau:.2f}")
+    -0.011 0.010 0.48
     """
-    arr = _as_series(x)
-    axis = _check_axis(arr, axis)
+    arr, c, axis, chain_axis = _tau_iv(x, c, axis, chain_axis)
     n = arr.shape[axis]
-    if n < 2:
-        raise ValueError(f"x needs at least 2 samples along axis {axis}; got {n}")
     tau = integrated_autocorrelation_time(arr, c=c, axis=axis, chain_axis=chain_axis)
-    if chain_axis is None:
-        mean = arr.mean(axis=axis)
-        var = arr.var(axis=axis, ddof=1)
-    else:
-        chain_axis = _check_axis(arr, chain_axis)
-        both = (axis, chain_axis)
+    both = axis if chain_axis is None else (axis, chain_axis)
+    if chain_axis is not None:
         n = n * arr.shape[chain_axis]
-        mean = arr.mean(axis=both)
-        var = arr.var(axis=both, ddof=1)
+    mean = arr.mean(axis=both)
+    var = arr.var(axis=both, ddof=1)
     err = np.sqrt(2.0 * np.asarray(tau) * var / n)
-
-    def f(v):
-        return float(v) if np.ndim(v) == 0 else v
-
-    return f(mean), f(err), f(tau)
+    return MeanWithError(_out(mean), _out(err), _out(np.asarray(tau)))
 
 
-def _check_blocks(n_blocks, n: int) -> int:
-    if isinstance(n_blocks, bool) or not isinstance(n_blocks, (int, np.integer)):
-        raise TypeError(f"n_blocks must be an int; got {n_blocks!r}")
-    if n_blocks < 2 or n_blocks > n:
-        raise ValueError(f"n_blocks must satisfy 2 <= n_blocks <= n_samples = {n}; got {n_blocks}")
-    return int(n_blocks)
+def _n_blocks(n_blocks, n: int) -> int:
+    nb = check_int(n_blocks, "n_blocks", 2)
+    if nb > n:
+        raise ValueError(f"n_blocks must satisfy 2 <= n_blocks <= n = {n} (the number of samples); got {nb}")
+    return nb
 
 
-def binning_error(x, n_blocks: int = 32, axis: int = 0):
+class BinnedMean(NamedTuple):
+    r"""Mean and standard error from block means (:func:`binning_error`)."""
+
+    #: Mean over the blocks used.
+    mean: NDArray[np.float64] | float
+    #: Standard error of the block means, :math:`\sqrt{\operatorname{var}(\bar x_b)/n_b}`.
+    error: NDArray[np.float64] | float
+
+
+def binning_error(x: ArrayLike, n_blocks: int = 32, axis: int = 0) -> BinnedMean:
     r"""Mean and standard error by binning into ``n_blocks`` consecutive blocks.
 
     The series is cut into ``n_blocks`` equal blocks (a remainder at the start is dropped); the error is the
     standard error of the block means, :math:`\sqrt{\operatorname{var}(\bar x_b)/n_b}`. Reliable when
     each block is much longer than :math:`\tau_\mathrm{int}`.
 
+    Parameters
+    ----------
+    x : array_like
+        Finite real series, time along ``axis``.
+    n_blocks : int
+        Number of blocks, ``2 <= n_blocks <= n``.
+    axis : int
+        The time axis.
+
     Returns
     -------
-    mean, error : float or ndarray
-        Mean over the blocks used, and its standard error.
+    BinnedMean
+        ``(mean, error)``.
+
+    See Also
+    --------
+    mean_error : the same error from :math:`\tau_\mathrm{int}`.
+
+    Examples
+    --------
+    >>> m, err = binning_error(np.arange(8.0), n_blocks=4)
+    >>> print(f"{m:.2f} {err:.3f}")
+    3.50 1.291
     """
-    arr = _as_series(x)
-    axis = _check_axis(arr, axis)
+    arr = _series(x)
+    axis = check_axis(axis, arr.ndim)
     a = np.moveaxis(arr, axis, -1)
     n = a.shape[-1]
-    nb = _check_blocks(n_blocks, n)
+    nb = _n_blocks(n_blocks, n)
     size = n // nb
     blocks = a[..., n - nb * size:].reshape(a.shape[:-1] + (nb, size)).mean(axis=-1)
-    mean = blocks.mean(axis=-1)
-    err = blocks.std(axis=-1, ddof=1) / np.sqrt(nb)
-
-    def f(v):
-        return float(v) if np.ndim(v) == 0 else v
-
-    return f(mean), f(err)
+    return BinnedMean(_out(blocks.mean(axis=-1)), _out(blocks.std(axis=-1, ddof=1) / np.sqrt(nb)))
 
 
-def blocked_jackknife(x, func: Callable[[np.ndarray], np.ndarray], n_blocks: int = 32, axis: int = 0):
+class JackknifeEstimate(NamedTuple):
+    r"""Bias-corrected estimate of a statistic and its blocked-jackknife error (:func:`blocked_jackknife`)."""
+
+    #: :math:`n_b f(x) - (n_b - 1)\bar\theta`.
+    estimate: NDArray[np.float64] | float
+    #: :math:`\sqrt{\frac{n_b-1}{n_b}\sum_b(\hat\theta_{(b)} - \bar\theta)^2}`.
+    error: NDArray[np.float64] | float
+
+
+def blocked_jackknife(x: ArrayLike, func: Callable[[np.ndarray, int], np.ndarray], n_blocks: int = 32,
+                      axis: int = 0) -> JackknifeEstimate:
     r"""Estimate and error of a nonlinear statistic ``func`` by the blocked (delete-one-block) jackknife.
 
     .. math:: \hat\theta_{(b)} = f(x \setminus \text{block } b), \qquad
@@ -239,19 +378,30 @@ def blocked_jackknife(x, func: Callable[[np.ndarray], np.ndarray], n_blocks: int
         ``func(samples, axis) -> statistic``: reduces the time axis, e.g.
         ``lambda e, axis: e.var(axis=axis)`` for a specific heat.
     n_blocks : int
-        Number of blocks, ``2 <= n_blocks <= n``.
+        Number of blocks, ``2 <= n_blocks <= n``; ``n_blocks * x.size <= MAX_JACKKNIFE_WORK``.
+    axis : int
+        The time axis.
 
     Returns
     -------
-    estimate, error : float or ndarray
+    JackknifeEstimate
+        ``(estimate, error)``.
+
+    Examples
+    --------
+    >>> est, err = blocked_jackknife(np.arange(8.0), lambda v, axis: v.mean(axis=axis), n_blocks=4)
+    >>> print(f"{est:.2f} {err:.3f}")
+    3.50 1.291
     """
-    if not callable(func):
-        raise TypeError("func must be callable: func(samples, axis) -> statistic")
-    arr = _as_series(x)
-    axis = _check_axis(arr, axis)
+    check_callable(func, "func", "func(samples, axis) -> statistic")
+    arr = _series(x)
+    axis = check_axis(axis, arr.ndim)
     a = np.moveaxis(arr, axis, 0)
     n = a.shape[0]
-    nb = _check_blocks(n_blocks, n)
+    nb = _n_blocks(n_blocks, n)
+    check_cost(float(nb) * arr.size, MAX_JACKKNIFE_WORK, "MAX_JACKKNIFE_WORK",
+               f"blocked_jackknife with n_blocks = {nb} on {arr.size} values", unit="values passed to func",
+               advice="use fewer blocks")
     size = n // nb
     a = a[n - nb * size:]
     full = np.asarray(func(a, 0), dtype=np.float64)
@@ -261,68 +411,106 @@ def blocked_jackknife(x, func: Callable[[np.ndarray], np.ndarray], n_blocks: int
     mean_leave = leave.mean(axis=0)
     est = nb * full - (nb - 1) * mean_leave
     err = np.sqrt((nb - 1) / nb * ((leave - mean_leave) ** 2).sum(axis=0))
-
-    def f(v):
-        return float(v) if np.ndim(v) == 0 else v
-
-    return f(est), f(err)
+    return JackknifeEstimate(_out(est), _out(err))
 
 
-def _counts_probs(counts, probs):
+def _counts_probs(counts, probs) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    if isinstance(counts, (str, bytes)):
+        raise TypeError("counts must be an array of non-negative integers")
     c = np.asarray(counts)
-    p = np.asarray(probs, dtype=np.float64)
-    if c.ndim != 1 or p.shape != c.shape:
-        raise ValueError(f"counts and probs must be 1-D arrays of the same length; got {c.shape} and {p.shape}")
-    if not np.issubdtype(c.dtype, np.integer) or np.any(c < 0):
-        raise TypeError("counts must be non-negative integers")
-    if not np.all(np.isfinite(p)) or np.any(p < 0) or not np.isclose(p.sum(), 1.0, atol=1e-9):
-        raise ValueError("probs must be finite, non-negative and sum to 1")
+    if c.dtype == np.bool_ or not np.issubdtype(c.dtype, np.integer):
+        raise TypeError(f"counts must be an array of non-negative integers; got dtype {c.dtype}")
+    p = check_real_array(probs, "probs", lower=0.0, upper=1.0, what="0 <= probs <= 1")
+    if c.ndim != 1 or p.shape != c.shape or c.size == 0:
+        raise ValueError(f"counts and probs must be 1-D arrays of the same length; got shapes {c.shape} and {p.shape}")
+    if np.any(c < 0):
+        raise ValueError(f"counts must be an array of non-negative integers; got {int(c.min())}")
+    if not np.isclose(p.sum(), 1.0, rtol=0.0, atol=1e-9):
+        raise ValueError(f"probs must sum to 1 (to 1e-9); got {p.sum()!r}")
+    if c.sum() == 0:
+        raise ValueError("counts must not all be zero")
     return c.astype(np.int64), p
 
 
-def chi_square_gof(counts, probs, min_expected: float = 5.0):
-    r"""Pearson chi-square goodness-of-fit test of observed ``counts`` against probabilities ``probs``.
+class ChiSquareResult(NamedTuple):
+    r"""Pearson's goodness-of-fit test (:func:`chi_square_gof`)."""
 
-    Cells with expected count :math:`n p_i` below ``min_expected`` are pooled into one cell (kept if its
-    expected count reaches ``min_expected``), so the :math:`\chi^2` approximation holds.
+    #: :math:`X^2 = \sum_i (O_i - n p_i)^2/(n p_i)` over the pooled cells.
+    statistic: float
+    #: Degrees of freedom, number of cells minus one.
+    dof: int
+    #: :math:`P(\chi^2_\mathrm{dof} \ge X^2)`.
+    p_value: float
+
+
+def chi_square_gof(counts: ArrayLike, probs: ArrayLike, min_expected: float = 5.0) -> ChiSquareResult:
+    r"""Pearson chi-square goodness-of-fit test of observed ``counts`` against probabilities ``probs``.
 
     .. math:: X^2 = \sum_i \frac{(O_i - n p_i)^2}{n p_i}, \qquad \text{dof} = \#\text{cells} - 1.
 
-    The samples must be independent (thin Markov chains well beyond :math:`2\tau_\mathrm{int}`, or use one
-    sample per chain).
+    Cells with expected count :math:`n p_i` below ``min_expected`` are pooled into one cell (kept if its
+    expected count reaches ``min_expected``), so the :math:`\chi^2` approximation holds. Counts in cells of
+    probability zero make :math:`X^2 = \infty` and the p-value 0. The samples must be independent (thin
+    Markov chains well beyond :math:`2\tau_\mathrm{int}`, or use one sample per chain).
+
+    Parameters
+    ----------
+    counts : array_like of int, shape ``(k,)``
+        Observed counts, non-negative, not all zero.
+    probs : array_like, shape ``(k,)``
+        Probabilities in ``[0, 1]`` summing to 1 (to 1e-9).
+    min_expected : float
+        Smallest expected count of a cell, ``> 0`` (default 5).
 
     Returns
     -------
-    statistic, dof, p_value
+    ChiSquareResult
+        ``(statistic, dof, p_value)``.
+
+    See Also
+    --------
+    total_variation : a distance rather than a test.
+
+    Examples
+    --------
+    >>> res = chi_square_gof([48, 52], [0.5, 0.5])
+    >>> print(f"{res.statistic:.2f} {res.dof} {res.p_value:.3f}")
+    0.16 1 0.689
     """
     c, p = _counts_probs(counts, probs)
+    min_expected = check_real(min_expected, "min_expected", lower=0.0, lower_strict=True,
+                              what="min_expected > 0 (an expected count)")
     n = c.sum()
-    if n == 0:
-        raise ValueError("counts must not all be zero")
     exp_ = n * p
     big = exp_ >= min_expected
     obs = c[big].astype(np.float64)
     ex = exp_[big]
     rest_e = exp_[~big].sum()
     rest_o = c[~big].sum()
+    if np.any(c[p == 0] > 0):  # a state of probability zero was observed
+        return ChiSquareResult(float("inf"), max(len(obs) - 1 + int(rest_e >= min_expected), 1), 0.0)
     if rest_e >= min_expected:
         obs = np.append(obs, rest_o)
         ex = np.append(ex, rest_e)
-    elif rest_o > 0 and rest_e == 0:
-        return float("inf"), max(len(obs) - 1, 1), 0.0
     if len(obs) < 2:
-        raise ValueError("fewer than two cells have an expected count >= min_expected; draw more samples")
+        raise ValueError(f"fewer than two cells have an expected count >= min_expected = {min_expected:g}; "
+                         "draw more samples or lower min_expected")
     x2 = float(((obs - ex) ** 2 / ex).sum())
-    from scipy.stats import chi2
-
     dof = len(obs) - 1
-    return x2, dof, float(chi2.sf(x2, dof))
+    return ChiSquareResult(x2, dof, float(special.chdtrc(dof, x2)))  # chi^2 survival function
 
 
-def total_variation(counts, probs) -> float:
-    r"""Total-variation distance :math:`\frac12\sum_i |O_i/n - p_i|` between empirical and exact distributions."""
+def total_variation(counts: ArrayLike, probs: ArrayLike) -> float:
+    r"""Total-variation distance between the empirical and an exact distribution.
+
+    .. math:: d_\mathrm{TV} = \frac12\sum_i \Big|\frac{O_i}{n} - p_i\Big| \in [0, 1].
+
+    Parameters as in :func:`chi_square_gof`.
+
+    Examples
+    --------
+    >>> print(total_variation([3, 1], [0.5, 0.5]))
+    0.25
+    """
     c, p = _counts_probs(counts, probs)
-    n = c.sum()
-    if n == 0:
-        raise ValueError("counts must not all be zero")
-    return float(0.5 * np.abs(c / n - p).sum())
+    return float(0.5 * np.abs(c / c.sum() - p).sum())

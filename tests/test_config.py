@@ -52,6 +52,16 @@ def test_seed_for_is_stable_and_distinct():
 def test_budgets_are_ordered():
     p = config.PROFILES
     assert p["ci"].chapter_budget_s < p["book"].chapter_budget_s <= 300 < p["paper"].chapter_budget_s
+    name, purpose, budget, device = p["ci"]  # a NamedTuple unpacks
+    assert (name, budget, device) == ("ci", p["ci"].chapter_budget_s, "cpu")
+    assert p["book"]._fields == ("name", "purpose", "chapter_budget_s", "device_hint")
+
+
+def test_seed_for_argument_types():
+    with pytest.raises(TypeError, match="name must be a non-empty str"):
+        config.seed_for(3)
+    with pytest.raises(TypeError, match="base must be an int"):
+        config.seed_for("x", base=1.5)
 
 
 def test_data_dir(monkeypatch, tmp_path):

@@ -176,7 +176,7 @@ def test_sample_configurations():
 
 def test_bad_input():
     good = ising.random_spins((2, 4, 4), seed=0)
-    with pytest.raises(ValueError, match="even lattice sides"):
+    with pytest.raises(ValueError, match=r"L1 \(spins.shape\[-2\]\) must be an even int >= 2"):
         ising.checkerboard_metropolis(ising.random_spins((2, 5, 5), seed=0), 0.3)
     with pytest.raises(TypeError, match="int8"):
         ising.checkerboard_metropolis(good.to(torch.float32), 0.3)
@@ -202,7 +202,7 @@ def test_bad_input():
         ising.sample_configurations(0, 0.3, 10)
     with pytest.raises(ValueError, match="n_samples must be >= 1"):
         ising.sample_configurations(4, 0.3, 0)
-    with pytest.raises(ValueError, match="even L"):
+    with pytest.raises(ValueError, match="L must be an even int for method=.metropolis."):
         ising.sample_configurations(5, 0.3, 10, method="metropolis")
     with pytest.raises(ValueError, match="method"):
         ising.sample_configurations(4, 0.3, 10, method="wolff")
@@ -241,3 +241,29 @@ def test_random_spins():
                           ising.random_spins((3, 4), seed=5, backend="numpy"))
     with pytest.raises(ValueError, match="backend"):
         ising.random_spins((2, 2), backend="jax")
+
+
+def test_result_types_are_named_tuples_with_methods():
+    rec = ising.swendsen_wang(ising.random_spins((2, 3, 3), seed=0, backend="numpy"), 0.3, 0.0, 2, seed=1)
+    spins, S, M, n = rec  # unpacks like a tuple
+    assert n == 9 and rec._fields == ("spins", "bond_sum", "magnetization", "n_sites")
+    assert np.allclose(rec.energy_per_site(), -S / 9) and np.allclose(rec.magnetization_per_site(), M / 9)
+    res = ising.sample_configurations(4, 0.3, 4, n_chains=2, seed=0)
+    assert res._fields == ("spins", "K", "tau", "thin", "n_equilibrate", "method")
+    r = ising.measure_thermodynamics(4, 0.3, n_chains=2, n_sweeps=20, n_equilibrate=0, seed=0)
+    assert r.energy is r[3] and r._fields[-1] == "n_samples"
+
+
+def test_site_update_bound_of_the_samplers():
+    s = ising.random_spins((2, 4, 4), seed=0)
+    with pytest.raises(ValueError, match="n_sweeps = 10 on spins of size 32 would need about 320 site updates"):
+        ising.checkerboard_metropolis(s, 0.3, 0.0, 10, seed=0, max_site_updates=100)
+    assert ising.checkerboard_metropolis(s, 0.3, 0.0, 10, seed=0, max_site_updates=320).spins.shape == (2, 4, 4)
+    with pytest.raises(ValueError, match="more than max_site_updates"):
+        ising.swendsen_wang(s.numpy(), 0.3, 0.0, 10, seed=0, max_site_updates=100)
+    with pytest.raises(ValueError, match="measure_thermodynamics .* would need about"):
+        ising.measure_thermodynamics(64, 0.4, n_chains=64, n_sweeps=10**6, seed=0)
+    with pytest.raises(ValueError, match="holds no configuration"):  # was "cannot reshape array of size 0"
+        ising.swendsen_wang(np.ones((0, 4, 4), np.int8), 0.3)
+    with pytest.raises(ValueError, match="holds no configuration"):
+        ising.checkerboard_metropolis(torch.ones((0, 4, 4), dtype=torch.int8), 0.3)

@@ -77,11 +77,11 @@ def test_blocked_jackknife_variance():
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match="c must be"):
+    with pytest.raises(ValueError, match="c must satisfy c > 0"):
         stats.integrated_autocorrelation_time(np.zeros(10), c=-1)
     with pytest.raises(ValueError, match="finite"):
         stats.mean_error(np.array([1.0, np.nan, 2.0]))
-    with pytest.raises(TypeError, match="numeric"):
+    with pytest.raises(TypeError, match="x must be a real number or an array of reals"):
         stats.mean_error(np.array(["a", "b"]))
     with pytest.raises(ValueError, match="at least 2"):
         stats.mean_error(np.ones(1))
@@ -134,3 +134,44 @@ def test_tau_int_error():
     assert stats.tau_int_error(np.array([1.0, 2.0]), 100).shape == (2,)
     with pytest.raises(ValueError, match="n_samples"):
         stats.tau_int_error(1.0, 0)
+
+
+def test_results_are_named_tuples():
+    x = ar1(0.5, 4_000, 2, 9)
+    r = stats.mean_error(x)
+    assert r._fields == ("mean", "error", "tau") and np.array_equal(r.mean, r[0])
+    b = stats.binning_error(x, n_blocks=8)
+    assert b._fields == ("mean", "error") and np.array_equal(b.error, b[1])
+    j = stats.blocked_jackknife(x, lambda v, axis: v.mean(axis=axis), n_blocks=8)
+    assert j._fields == ("estimate", "error")
+    g = stats.chi_square_gof(np.array([50, 50]), np.array([0.5, 0.5]))
+    assert g._fields == ("statistic", "dof", "p_value") and g.statistic == 0.0 and g.p_value == 1.0
+
+
+def test_chi_square_edge_cases():
+    # min_expected = 0 used to return NaN (0/0 in an empty cell); it must be > 0 now
+    for bad in (0.0, -1.0, np.nan):
+        with pytest.raises(ValueError, match="min_expected"):
+            stats.chi_square_gof(np.array([5, 5, 0]), np.array([0.5, 0.5, 0.0]), min_expected=bad)
+    with pytest.raises(TypeError, match="min_expected"):
+        stats.chi_square_gof(np.array([5, 5]), np.array([0.5, 0.5]), min_expected=1j)
+    # a count in a state of probability zero: the distributions are incompatible
+    x2, dof, pv = stats.chi_square_gof(np.array([40, 40, 1]), np.array([0.5, 0.5, 0.0]))
+    assert x2 == np.inf and pv == 0.0 and dof == 1
+    # empty probability-zero cells are harmless, also with a tiny min_expected
+    assert stats.chi_square_gof(np.array([45, 55, 0]), np.array([0.5, 0.5, 0.0]), min_expected=1e-9).dof == 1
+
+
+def test_tau_int_error_rejects_nonpositive_tau_and_c():
+    for kw in (dict(tau=0.0), dict(tau=-1.0), dict(c=0.0), dict(c=-6.0), dict(tau=np.nan), dict(n_samples=0.5)):
+        args = dict(tau=1.0, n_samples=100, c=6.0) | kw
+        with pytest.raises(ValueError, match=next(iter(kw))):
+            stats.tau_int_error(**args)
+
+
+def test_sokal_window_searched_only_where_the_estimator_is_not_degenerate():
+    """The sum of the empirical rho over all lags is -1/2, so tau(n - 1) = 0 for every series."""
+    x = ar1(0.0, 200, 1, 11)[:, 0]
+    rho = stats.autocorrelation_function(x)
+    assert abs(0.5 + rho[1:].sum()) < 1e-12
+    assert stats.integrated_autocorrelation_time(x, c=1e4) > 0.25  # no window qualifies: rough, not zero

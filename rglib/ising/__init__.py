@@ -1,7 +1,8 @@
-"""The Ising model: exact results (1D chain, square lattice), enumeration and Monte Carlo samplers.
+"""The Ising model: exact results (1D chain, square lattice), enumeration and Monte Carlo samplers (single-spin,
+multi-spin coded, cluster).
 
-Submodules: ``chain``, ``cluster``, ``enumeration``, ``metropolis``, ``multispin``, ``sampling``, ``square``. Their public names are also available
-here, imported on first use (``from rglib.ising import ...``).
+Submodules: ``chain``, ``cluster``, ``enumerated_sums``, ``enumeration``, ``metropolis``, ``multispin``, ``sampling``, ``square``.
+Their public names are also available here, imported on first use (``from rglib.ising import ...``).
 """
 from .._lazy import attach
 
@@ -16,26 +17,29 @@ __getattr__, __dir__, __all__ = attach(
         'cluster': [
             'swendsen_wang'
         ],
+        'enumerated_sums': [
+            'enumerate_log_partition', 'enumerate_expectation', 'ExpectationWithLogPartition',
+            'enumerate_boltzmann_probabilities', 'enumerate_torus_density_of_states'
+        ],
         'enumeration': [
-            'MAX_ENUMERATION_SPINS', 'all_spin_configurations', 'iter_spin_configurations',
-            'configuration_index', 'torus_bonds', 'bond_sum', 'enumerate_log_partition',
-            'enumerate_expectation', 'enumerate_boltzmann_probabilities', 'enumerate_torus_density_of_states',
-            'state_codes', 'ring_bond_sums', 'magnetizations', 'kept_state_codes', 'walsh_coefficients',
-            'walsh_synthesis', 'subset_orders'
+            'MAX_ENUMERATION_SPINS', 'MAX_TORUS_SITES', 'all_spin_configurations', 'iter_spin_configurations',
+            'configuration_index', 'torus_bonds', 'bond_sum', 'state_codes', 'ring_bond_sums', 'magnetizations',
+            'kept_state_codes', 'walsh_coefficients', 'walsh_synthesis', 'subset_orders'
         ],
         'metropolis': [
-            'ChainRecord', 'random_spins', 'checkerboard_metropolis'
+            'ChainRecord', 'MAX_SITE_UPDATES', 'MAX_RANDOM_SPINS', 'random_spins', 'checkerboard_metropolis'
         ],
         'multispin': [
-            'REPLICAS_PER_WORD', 'pack_replicas', 'unpack_replicas', 'bernoulli_digits', 'multispin_metropolis',
+            'REPLICAS_PER_WORD', 'pack_replicas', 'unpack_replicas', 'bernoulli_digits', 'multispin_metropolis'
         ],
         'sampling': [
             'sample_configurations', 'SampleSet', 'ThermoEstimate', 'measure_thermodynamics'
         ],
         'square': [
-            'K_CRITICAL', 'T_CRITICAL', 'onsager_free_energy', 'onsager_internal_energy',
-            'onsager_specific_heat', 'yang_magnetization', 'kaufman_log_partition', 'kaufman_internal_energy',
-            'kaufman_specific_heat', 'lattice_bond_sum', 'lattice_energy', 'lattice_magnetization'
+            'K_CRITICAL', 'T_CRITICAL', 'KAUFMAN_MAX_TERMS', 'ONSAGER_MAX_POINTS', 'onsager_free_energy',
+            'onsager_internal_energy', 'onsager_specific_heat', 'yang_magnetization', 'kaufman_log_partition',
+            'kaufman_internal_energy', 'kaufman_specific_heat', 'lattice_bond_sum', 'lattice_energy',
+            'lattice_magnetization'
         ],
     },
 )

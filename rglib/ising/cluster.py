@@ -26,13 +26,11 @@ Algorithm
 from __future__ import annotations
 
 import numpy as np
-import torch
 from scipy import ndimage
 from scipy.sparse import coo_matrix, csgraph
 
-from .._checks import check_int as _check_int
-from .._checks import numpy_generator
-from .metropolis import ChainRecord, _broadcast_coupling, _check_spin_values
+from .._checks import check_int, numpy_generator
+from ._mc import MAX_SITE_UPDATES, ChainRecord, budget, check_site_updates, couplings, numpy_lattices
 
 __all__ = ["swendsen_wang"]
 
@@ -46,7 +44,7 @@ _STRUCTURE_2D_IN_3D[1] = ndimage.generate_binary_structure(2, 1)
 
 def _sw_sweep(s: np.ndarray, sgnK: np.ndarray, p: np.ndarray, h: np.ndarray, zero_field: bool,
               rng: np.random.Generator, img: np.ndarray) -> None:
-    """One Swendsen-Wang update of s (B, L1, L2) in place."""
+    r"""One Swendsen-Wang update of s (B, L1, L2) in place."""
     Bt, L1, L2 = s.shape
     right = np.roll(s, -1, axis=2)
     down = np.roll(s, -1, axis=1)
@@ -86,21 +84,44 @@ def _sw_sweep(s: np.ndarray, sgnK: np.ndarray, p: np.ndarray, h: np.ndarray, zer
         s[...] = new[final]
 
 
-def swendsen_wang(spins, K, h=0.0, n_sweeps: int = 1, *, seed=None, measure_every: int = 1) -> ChainRecord:
-    """Run ``n_sweeps`` Swendsen-Wang cluster updates on a batch of periodic lattices (numpy/scipy, CPU).
+def _swendsen_wang_iv(spins, K, h, n_sweeps, seed, measure_every, max_site_updates):
+    spins = numpy_lattices(spins)
+    n_sweeps = check_int(n_sweeps, "n_sweeps", 0)
+    measure_every = check_int(measure_every, "measure_every", 0)
+    batch = spins.shape[:-2]
+    Kf = couplings(K, batch, "K")
+    hf = couplings(h, batch, "h")
+    check_site_updates(float(n_sweeps) * spins.size, budget(max_site_updates),
+                       f"swendsen_wang with n_sweeps = {n_sweeps} on spins of size {spins.size}")
+    return spins, Kf, hf, n_sweeps, numpy_generator(seed), measure_every
+
+
+def swendsen_wang(spins, K, h=0.0, n_sweeps: int = 1, *, seed=None, measure_every: int = 1,
+                  max_site_updates: float = MAX_SITE_UPDATES) -> ChainRecord:
+    r"""Run ``n_sweeps`` Swendsen-Wang cluster updates on a batch of periodic lattices (numpy/scipy, CPU).
+
+    Bonds between aligned neighbours are activated with probability
+
+    .. math:: p = 1 - e^{-2|K|},
+
+    and every cluster of active bonds gets a new spin :math:`\sigma` with probability
+    :math:`1/(1 + e^{-2h\sigma|C|})` (1/2 each at ``h = 0``).
 
     Parameters
     ----------
     spins : numpy.ndarray or torch.Tensor of int8, shape ``(*batch, L1, L2)``
-        Starting configurations (any sides ``>= 1``, odd allowed). Not modified.
+        Starting configurations of +-1 (at least one; any sides ``>= 1``, odd allowed). Not modified.
     K, h : float or array_like
         Coupling and field per lattice, broadcast to ``batch``. ``K < 0`` (antiferromagnet) is allowed.
     n_sweeps : int
         Number of cluster updates (``>= 0``).
-    seed : int or numpy.random.Generator, optional
+    seed : None, int or numpy.random.Generator
+        Randomness.
     measure_every : int
         Record ``S`` and ``M`` before the first sweep and after every ``measure_every`` sweeps (0: only the
         final state).
+    max_site_updates : float
+        Refuse to start when ``n_sweeps * spins.size`` exceeds it (default ``MAX_SITE_UPDATES`` = 1e10).
 
     Returns
     -------
@@ -109,29 +130,30 @@ def swendsen_wang(spins, K, h=0.0, n_sweeps: int = 1, *, seed=None, measure_ever
 
     Notes
     -----
-    The Fortuin-Kasteleyn representation :cite:`swendsen1987nonuniversal`: with
-    :math:`p = 1 - e^{-2|K|}`, the joint distribution of spins and bonds has the Ising marginal; choosing
-    the bonds given the spins and then the cluster spins given the bonds are both exact conditional draws.
+    The Fortuin-Kasteleyn representation [1]_: with :math:`p = 1 - e^{-2|K|}`, the joint distribution of spins
+    and bonds has the Ising marginal; choosing the bonds given the spins and then the cluster spins given the
+    bonds are both exact conditional draws.
+
+    See Also
+    --------
+    rglib.ising.checkerboard_metropolis : the local sampler (torch, CPU or CUDA, even sides).
+
+    References
+    ----------
+    .. [1] R. H. Swendsen and J.-S. Wang, "Nonuniversal critical dynamics in Monte Carlo simulations",
+       Phys. Rev. Lett. 58, 86 (1987).
+
+    Examples
+    --------
+    >>> up = np.ones((1, 3, 3), np.int8)
+    >>> rec = swendsen_wang(up, 20.0, 0.0, 3, seed=0)  # one cluster, flipped as a whole
+    >>> rec.magnetization.ravel().tolist()
+    [9, 9, -9, 9]
     """
-    if isinstance(spins, torch.Tensor):
-        if spins.dtype != torch.int8:
-            raise TypeError(f"spins must have dtype torch.int8; got {spins.dtype}")
-        spins = spins.detach().cpu().numpy()
-    if not isinstance(spins, np.ndarray):
-        raise TypeError(f"spins must be an int8 numpy array or torch tensor; got {type(spins).__name__}")
-    if spins.dtype != np.int8:
-        raise TypeError(f"spins must have dtype int8; got {spins.dtype}")
-    if spins.ndim < 2 or spins.shape[-1] < 1 or spins.shape[-2] < 1:
-        raise ValueError(f"spins must have shape (*batch, L1, L2); got {spins.shape}")
-    if spins.size and not np.all((spins == 1) | (spins == -1)):
-        raise ValueError("spins must contain only +1 and -1")
-    n_sweeps = _check_int(n_sweeps, "n_sweeps", 0)
-    measure_every = _check_int(measure_every, "measure_every", 0)
-    rng = numpy_generator(seed)
+    spins, Kf, hf, n_sweeps, rng, measure_every = _swendsen_wang_iv(spins, K, h, n_sweeps, seed, measure_every,
+                                                                    max_site_updates)
     batch = spins.shape[:-2]
     L1, L2 = spins.shape[-2:]
-    Kf = _broadcast_coupling(K, batch, "K")
-    hf = _broadcast_coupling(h, batch, "h")
     Bt = int(np.prod(batch)) if batch else 1
     s = spins.reshape(Bt, L1, L2).copy()
     sgnK = np.where(Kf >= 0, 1, -1).astype(np.int8).reshape(Bt, 1, 1)

@@ -25,136 +25,92 @@ Algorithms
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import torch
 
-from .._checks import check_int as _check_int
-from .._checks import check_real_array, numpy_generator
+from .._checks import check_choice, check_device, check_even_int, check_int, check_real, numpy_generator
+from .._checks import torch_generator
+from ._mc import MAX_SITE_UPDATES, ChainRecord, budget, check_site_updates, couplings, numpy_lattices
 
-__all__ = ["ChainRecord", "random_spins", "checkerboard_metropolis"]
+__all__ = ["ChainRecord", "MAX_SITE_UPDATES", "MAX_RANDOM_SPINS", "random_spins", "checkerboard_metropolis"]
 
-
-# ----------------------------------------------------------------------------------------------
-# results and argument checks
-# ----------------------------------------------------------------------------------------------
-@dataclass
-class ChainRecord:
-    r"""Final state and measured time series of a batch of Markov chains.
-
-    Attributes
-    ----------
-    spins
-        Final configurations, shape ``(*batch, L1, L2)``, ``int8`` (torch tensor for the torch sampler,
-        numpy array for the cluster sampler).
-    bond_sum
-        :math:`S = \sum_{\langle ij\rangle} s_i s_j`, shape ``(n_measurements, *batch)``, int64 numpy.
-    magnetization
-        :math:`M = \sum_i s_i`, same shape, int64 numpy.
-    n_sites
-        ``L1 * L2``.
-    """
-
-    spins: object
-    bond_sum: np.ndarray
-    magnetization: np.ndarray
-    n_sites: int
-
-    def energy_per_site(self) -> np.ndarray:
-        """:math:`u = -S/N` (units of ``J``, ``h`` term not included), shape ``(n_measurements, *batch)``."""
-        return -self.bond_sum / self.n_sites
-
-    def magnetization_per_site(self) -> np.ndarray:
-        """:math:`m = M/N`, shape ``(n_measurements, *batch)``."""
-        return self.magnetization / self.n_sites
+#: Largest number of spins :func:`random_spins` draws in one call (8 GiB of uniform float32 draws).
+MAX_RANDOM_SPINS = 2**31
 
 
-def _check_real(value, name: str) -> np.ndarray:
-    """Couplings may also come as torch tensors (on any device)."""
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().numpy()
-    return check_real_array(value, name)
-
-
-def _check_spin_values(values_ok: bool):
-    if not values_ok:
-        raise ValueError("spins must contain only +1 and -1")
-
-
-def _broadcast_coupling(value, batch: tuple[int, ...], name: str) -> np.ndarray:
-    arr = _check_real(value, name)
-    try:
-        return np.broadcast_to(arr, batch).reshape(-1)
-    except ValueError:
-        raise ValueError(f"{name} with shape {arr.shape} does not broadcast to the batch shape {batch} of spins") \
-            from None
+def _shape(shape) -> tuple[int, ...]:
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, (bool, np.bool_)):
+        shape = (shape,)
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
+        raise TypeError(f"shape must be a tuple of ints, e.g. (n_chains, L, L); got {shape!r}")
+    out = tuple(check_int(k, "shape", 1) for k in shape)
+    if not out:
+        raise ValueError("shape must have at least one axis; got ()")
+    size = float(np.prod([float(k) for k in out]))
+    if size > MAX_RANDOM_SPINS:
+        raise ValueError(f"shape {out} asks for {size:.3g} spins, more than MAX_RANDOM_SPINS = {MAX_RANDOM_SPINS}")
+    return out
 
 
 def random_spins(shape, seed=None, device=None, p_up: float = 0.5, backend: Literal["torch", "numpy"] = "torch"):
-    """Independent random spins, ``+1`` with probability ``p_up``, as ``int8``.
+    r"""Independent random spins, ``+1`` with probability ``p_up``, as ``int8``.
+
+    .. math:: P(s_i = +1) = p_\mathrm{up}, \qquad P(s_i = -1) = 1 - p_\mathrm{up}, \quad \text{independently.}
 
     Parameters
     ----------
     shape : tuple of int
-        Output shape, e.g. ``(n_chains, L, L)``.
-    seed : int, torch.Generator or numpy.random.Generator, optional
-    device : torch device, optional (torch backend only)
+        Output shape, e.g. ``(n_chains, L, L)``; every entry ``>= 1``, at most ``MAX_RANDOM_SPINS`` spins.
+    seed : None, int, numpy.random.Generator or torch.Generator
+        Randomness (a torch generator only with the torch backend; it must live on ``device``).
+    device : str or torch.device, optional
+        Where the torch tensor lives (torch backend only).
     p_up : float
-        Probability of ``+1`` (1 gives a cold, ordered start).
+        Probability of ``+1``, in ``[0, 1]`` (1 gives a cold, ordered start).
     backend : "torch" or "numpy"
+        Return a ``torch.Tensor`` or a ``numpy.ndarray``.
+
+    Examples
+    --------
+    >>> random_spins((2, 3), seed=0, backend="numpy")
+    array([[-1,  1,  1],
+           [ 1, -1, -1]], dtype=int8)
     """
-    shape = tuple(_check_int(s, "shape entries", 1) for s in shape)
-    if not (0.0 <= float(p_up) <= 1.0):
-        raise ValueError(f"p_up must lie in [0, 1]; got {p_up}")
+    shape = _shape(shape)
+    p_up = check_real(p_up, "p_up", lower=0.0, upper=1.0, what="0 <= p_up <= 1 (a probability)")
+    backend = check_choice(backend, "backend", ("torch", "numpy"))
     if backend == "torch":
-        gen = _torch_generator(seed, device)
+        gen = torch_generator(seed, device)
         u = torch.rand(shape, generator=gen, device=gen.device)
         return torch.where(u < p_up, 1, -1).to(torch.int8)
-    if backend == "numpy":
-        rng = numpy_generator(seed)
-        return np.where(rng.random(shape) < p_up, 1, -1).astype(np.int8)
-    raise ValueError(f"backend must be 'torch' or 'numpy'; got {backend!r}")
+    if device is not None:
+        raise ValueError(f"device is for the torch backend only; got device={device!r} with backend='numpy'")
+    rng = numpy_generator(seed)
+    return np.where(rng.random(shape) < p_up, 1, -1).astype(np.int8)
 
 
-def _torch_generator(seed, device) -> torch.Generator:
-    if isinstance(seed, torch.Generator):
-        if device is not None:
-            want, have = torch.device(device), seed.device
-            if want.type != have.type or (want.index is not None and have.index is not None
-                                          and want.index != have.index):
-                raise ValueError(f"generator is on {have} but device={device}")
-        return seed
-    dev = torch.device("cpu" if device is None else device)
-    gen = torch.Generator(device=dev)
-    if seed is None:
-        gen.seed()
-    else:
-        if isinstance(seed, np.random.Generator):
-            seed = int(seed.integers(2**63))
-        gen.manual_seed(_check_int(seed, "seed", 0))
-    return gen
-
-
-def _to_torch_spins(spins, device) -> torch.Tensor:
-    if isinstance(spins, np.ndarray):
-        if spins.dtype != np.int8:
-            raise TypeError(f"spins must have dtype int8; got {spins.dtype}")
-        t = torch.from_numpy(np.ascontiguousarray(spins))
-    elif isinstance(spins, torch.Tensor):
+def _torch_lattices(spins, device) -> torch.Tensor:
+    r"""spins (numpy or torch int8, +-1, shape (*batch, L1, L2), at least one lattice) as a tensor on device."""
+    if isinstance(spins, torch.Tensor):
         if spins.dtype != torch.int8:
-            raise TypeError(f"spins must have dtype torch.int8; got {spins.dtype}")
+            raise TypeError(f"spins must have dtype torch.int8 (or be an int8 numpy array); got {spins.dtype}")
+        if spins.ndim < 2 or spins.shape[-1] < 1 or spins.shape[-2] < 1:
+            raise ValueError(f"spins must have shape (*batch, L1, L2) with non-empty sides; got shape "
+                             f"{tuple(spins.shape)}")
+        if spins.numel() == 0:
+            raise ValueError(f"spins holds no configuration (shape {tuple(spins.shape)}); give at least one")
+        if not bool(((spins == 1) | (spins == -1)).all()):
+            raise ValueError("spins must contain only +1 and -1")
         t = spins
     else:
-        raise TypeError(f"spins must be an int8 numpy array or torch tensor; got {type(spins).__name__}")
-    if device is not None:
-        t = t.to(device)
-    return t
+        t = torch.from_numpy(np.ascontiguousarray(numpy_lattices(spins)))
+    return t if device is None else t.to(device)
 
 
 def _split(s: torch.Tensor):
-    """(B, L1, L2) -> sublattices A (i+j even) and B (i+j odd), each stored batch-last as (L1, L2/2, B).
+    r"""(B, L1, L2) -> sublattices A (i+j even) and B (i+j odd), each stored batch-last as (L1, L2/2, B).
 
     Batch-last storage makes every neighbour shift a copy of contiguous blocks of B elements, which keeps
     small lattices with large batches as fast as large lattices.
@@ -183,7 +139,7 @@ def _merge(A: torch.Tensor, Bs: torch.Tensor) -> torch.Tensor:
 
 
 def _neighbour_sum(X: torch.Tensor, out: torch.Tensor, even_shift: int) -> torch.Tensor:
-    """Sum of the four neighbours (in sublattice X, shape (L1, H, B)) of every site of the other sublattice.
+    r"""Sum of the four neighbours (in sublattice X, shape (L1, H, B)) of every site of the other sublattice.
 
     Vertical neighbours are X[i +- 1, k]; horizontal ones are X[i, k] and X[i, k - even_shift] on even rows,
     X[i, k + even_shift] on odd rows (even_shift = +1 for sublattice A sites, -1 for B sites).
@@ -198,53 +154,84 @@ def _neighbour_sum(X: torch.Tensor, out: torch.Tensor, even_shift: int) -> torch
     return out
 
 
+def _checkerboard_metropolis_iv(spins, K, h, n_sweeps, seed, device, rule, measure_every, max_site_updates):
+    device = check_device(device)
+    s = _torch_lattices(spins, device)
+    L1, L2 = s.shape[-2:]
+    why = "the checkerboard update (use swendsen_wang for odd sides)"
+    check_even_int(L1, "L1 (spins.shape[-2])", why=why)
+    check_even_int(L2, "L2 (spins.shape[-1])", why=why)
+    n_sweeps = check_int(n_sweeps, "n_sweeps", 0)
+    measure_every = check_int(measure_every, "measure_every", 0)
+    rule = check_choice(rule, "rule", ("metropolis", "heat_bath"))
+    batch = tuple(s.shape[:-2])
+    Kf = couplings(K, batch, "K")
+    hf = couplings(h, batch, "h")
+    check_site_updates(float(n_sweeps) * s.numel(), budget(max_site_updates),
+                       f"checkerboard_metropolis with n_sweeps = {n_sweeps} on spins of size {s.numel()}")
+    gen = torch_generator(seed, s.device)
+    return s, Kf, hf, n_sweeps, gen, rule, measure_every
+
+
 def checkerboard_metropolis(spins, K, h=0.0, n_sweeps: int = 1, *, seed=None, device=None,
                             rule: Literal["metropolis", "heat_bath"] = "metropolis",
-                            measure_every: int = 1) -> ChainRecord:
-    r"""Run ``n_sweeps`` checkerboard sweeps on a batch of periodic lattices, in torch.
+                            measure_every: int = 1, max_site_updates: float = MAX_SITE_UPDATES) -> ChainRecord:
+    r"""Run ``n_sweeps`` checkerboard sweeps on a batch of periodic lattices, in torch (CPU or CUDA).
+
+    Each sweep updates all sites of one sublattice at once, then those of the other, with the flip probability
+
+    .. math:: \min(1, e^{-\Delta E}) \;\text{(Metropolis)} \quad\text{or}\quad
+              \frac{1}{1 + e^{\Delta E}} \;\text{(heat bath)}, \qquad
+              \Delta E = 2 s_i \Big(K\sum_{j\sim i} s_j + h\Big).
 
     Parameters
     ----------
     spins : torch.Tensor or numpy.ndarray of int8, shape ``(*batch, L1, L2)``
-        Starting configurations of +-1; ``L1`` and ``L2`` must be even. Not modified.
+        Starting configurations of +-1 (at least one); ``L1`` and ``L2`` must be even. Not modified.
     K, h : float or array_like
         Coupling and field per lattice, broadcast to ``batch`` (finite reals).
     n_sweeps : int
         Number of sweeps (``>= 0``); each updates both sublattices once.
-    seed : int or torch.Generator, optional
-        Randomness (a generator must live on ``device``).
+    seed : None, int, numpy.random.Generator or torch.Generator
+        Randomness (a torch generator must live on ``device``).
     device : str or torch.device, optional
         Where to run (default: where ``spins`` is; numpy input runs on CPU).
     rule : "metropolis" or "heat_bath"
-        Flip probability :math:`\min(1, e^{-\Delta E})` or :math:`1/(1+e^{\Delta E})`.
+        The flip probability.
     measure_every : int
         Record ``S`` and ``M`` before the first sweep and after every ``measure_every`` sweeps (0: only the
         final state).
+    max_site_updates : float
+        Refuse to start when ``n_sweeps * spins.size`` exceeds it (default ``MAX_SITE_UPDATES`` = 1e10).
 
     Returns
     -------
     ChainRecord
         ``spins`` is a torch tensor on ``device``; ``bond_sum`` and ``magnetization`` have shape
         ``(n_measurements, *batch)``.
+
+    See Also
+    --------
+    rglib.ising.swendsen_wang : the cluster sampler (odd sides, faster decorrelation near :math:`K_c`).
+    rglib.ising.kaufman_internal_energy : the exact energy to check the chains against.
+
+    References
+    ----------
+    .. [1] N. Metropolis, A. W. Rosenbluth, M. N. Rosenbluth, A. H. Teller and E. Teller, J. Chem. Phys. 21,
+       1087 (1953).
+
+    Examples
+    --------
+    >>> start = random_spins((2, 4, 4), seed=0)
+    >>> rec = checkerboard_metropolis(start, 0.3, 0.0, 10, seed=1)
+    >>> rec.spins.shape, rec.bond_sum.shape
+    (torch.Size([2, 4, 4]), (11, 2))
     """
-    s = _to_torch_spins(spins, device)
-    if s.ndim < 2:
-        raise ValueError(f"spins must have shape (*batch, L1, L2); got {tuple(s.shape)}")
+    s, Kf, hf, n_sweeps, gen, rule, measure_every = _checkerboard_metropolis_iv(
+        spins, K, h, n_sweeps, seed, device, rule, measure_every, max_site_updates)
     L1, L2 = s.shape[-2:]
-    if L1 < 2 or L2 < 2 or L1 % 2 or L2 % 2:
-        raise ValueError(f"the checkerboard update needs even lattice sides >= 2; got L1={L1}, L2={L2} "
-                         "(use swendsen_wang for odd sides)")
-    if s.numel() and not bool(((s == 1) | (s == -1)).all()):
-        raise ValueError("spins must contain only +1 and -1")
-    n_sweeps = _check_int(n_sweeps, "n_sweeps", 0)
-    measure_every = _check_int(measure_every, "measure_every", 0)
-    if rule not in ("metropolis", "heat_bath"):
-        raise ValueError(f"rule must be 'metropolis' or 'heat_bath'; got {rule!r}")
     batch = tuple(s.shape[:-2])
-    Kf = _broadcast_coupling(K, batch, "K")
-    hf = _broadcast_coupling(h, batch, "h")
     dev = s.device
-    gen = _torch_generator(seed, dev)
     Bt = int(np.prod(batch)) if batch else 1
     A, Bs = _split(s.reshape(Bt, L1, L2).contiguous())
     H = L2 // 2

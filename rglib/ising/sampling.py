@@ -2,143 +2,168 @@ r"""Independent equilibrium configurations and thermodynamic estimates of the 2D
 
 Chooses between the local sampler (:mod:`rglib.ising.metropolis`) and the cluster sampler
 (:mod:`rglib.ising.cluster`), measures the integrated autocorrelation time and thins the chains so that the
-kept configurations are (nearly) independent.
+kept configurations are (nearly) independent. Conventions as in :mod:`rglib.ising.metropolis`: ``int8``
+lattices ``(*batch, L, L)``, weight :math:`e^{KS + hM}`, one sweep = ``L * L`` site updates per lattice.
 
-Conventions
------------
-* Lattices are ``int8`` arrays of +-1 with shape ``(*batch, L1, L2)`` and periodic boundaries; the batch
-  axes hold chains and temperatures. ``K = beta J`` and ``h = beta H`` broadcast against ``batch`` (one
-  coupling per lattice), so one call runs many chains at many temperatures.
-* The weight of a configuration is :math:`e^{K S + h M}` with :math:`S = \sum_{\langle ij\rangle} s_i s_j`
-  over the ``2 L1 L2`` bonds of the torus and :math:`M = \sum_i s_i` (see :mod:`rglib.ising`).
-* Every random choice comes from an explicit seed or generator (``torch.Generator`` for the torch sampler,
-  ``numpy.random.Generator`` for the cluster sampler).
-* One *sweep* updates every site once on average (Metropolis: exactly once; Swendsen-Wang: one cluster
-  decomposition of the whole lattice).
-* Samplers record, after every ``measure_every`` sweeps, the bond sum ``S`` and the magnetization ``M`` of
-  every lattice (integers); :func:`sample_configurations` draws independent configurations.
-
+Every run estimates its cost in site updates before it starts and refuses one above ``max_site_updates``
+(default ``MAX_SITE_UPDATES`` = 1e10, about ten minutes of Metropolis on one slow CPU core). Randomness comes
+from ``seed`` (``None``, an int or a ``numpy.random.Generator``), split with ``numpy.random.SeedSequence``
+into independent streams for the start and the chains; the same seed gives bit-identical results.
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
-import torch
+from numpy.typing import ArrayLike, NDArray
 
 from .. import stats
-from .._checks import check_int as _check_int
+from .._checks import check_bool, check_choice, check_device, check_int, check_real, check_real_array
+from .._checks import seed_sequence, torch_generator
+from ._mc import MAX_SITE_UPDATES, budget, check_site_updates
 from .cluster import swendsen_wang
-from .metropolis import _check_real, _torch_generator, checkerboard_metropolis, random_spins
+from .metropolis import checkerboard_metropolis, random_spins
 from .square import K_CRITICAL
 
 __all__ = ["sample_configurations", "SampleSet", "ThermoEstimate", "measure_thermodynamics"]
 
 
+def _torch_seed(ss: np.random.SeedSequence) -> int:
+    r"""A 63-bit torch seed from a seed sequence (the scheme every sampler here uses)."""
+    return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
 # ----------------------------------------------------------------------------------------------
 # independent configurations
 # ----------------------------------------------------------------------------------------------
-@dataclass
-class SampleSet:
-    r"""Independent configurations drawn by :func:`sample_configurations`.
+class SampleSet(NamedTuple):
+    r"""Independent configurations drawn by :func:`sample_configurations`."""
 
-    Attributes
-    ----------
-    spins : ndarray of int8, shape ``(n_K, n_samples, L, L)``
-    K : ndarray, shape ``(n_K,)``
-    tau : ndarray, shape ``(n_K,)``
-        Measured :math:`\tau_\mathrm{int}` (in sweeps, largest of the energy and :math:`m^2`) per coupling.
-    thin : ndarray of int, shape ``(n_K,)``
-        Sweeps between kept configurations of one chain.
-    n_equilibrate : int
-        Sweeps discarded before the pilot run.
-    method : str
-    """
-
-    spins: np.ndarray
-    K: np.ndarray
-    tau: np.ndarray
-    thin: np.ndarray
+    #: Configurations, ``int8`` of shape ``(n_K, n_samples, L, L)``.
+    spins: NDArray[np.int8]
+    #: The couplings, shape ``(n_K,)``.
+    K: NDArray[np.float64]
+    #: Measured :math:`\tau_\mathrm{int}` (sweeps, largest of the energy and :math:`m^2`) per coupling.
+    tau: NDArray[np.float64]
+    #: Sweeps between kept configurations of one chain, per coupling.
+    thin: NDArray[np.int_]
+    #: Sweeps discarded before the pilot run.
     n_equilibrate: int
+    #: The sampler used: ``"metropolis"`` or ``"cluster"``.
     method: str
 
 
-def sample_configurations(L: int, K, n_samples: int, *, h=0.0, method: Literal["auto", "metropolis", "cluster"] = "auto",
-                          n_chains: int | None = None, n_equilibrate: int | None = None, n_pilot: int | None = None,
-                          thin_factor: float = 2.0, seed=None, device=None, progress: bool = False) -> SampleSet:
+def _sample_configurations_iv(L, K, n_samples, h, method, n_chains, n_equilibrate, n_pilot, thin_factor, seed,
+                              device, progress, max_site_updates):
+    L = check_int(L, "L", 1)
+    n_samples = check_int(n_samples, "n_samples", 1)
+    Ks = check_real_array(K, "K").reshape(-1)
+    if Ks.size == 0:
+        raise ValueError("K must contain at least one coupling")
+    h = check_real_array(h, "h")
+    try:
+        hs = np.broadcast_to(h.reshape(-1) if h.ndim else h, Ks.shape).astype(np.float64)
+    except ValueError:
+        raise ValueError(f"h with shape {h.shape} does not broadcast to the {Ks.size} couplings in K") from None
+    method = check_choice(method, "method", ("auto", "metropolis", "cluster"))
+    if method == "auto":
+        method = "cluster" if (L >= 32 or L % 2) else "metropolis"
+    if method == "metropolis" and L % 2:
+        raise ValueError(f"L must be an even int for method='metropolis' (checkerboard); got L={L}")
+    thin_factor = check_real(thin_factor, "thin_factor", lower=0.0, lower_strict=True)
+    n_chains = min(n_samples, 64) if n_chains is None else check_int(n_chains, "n_chains", 1)
+    metro = method == "metropolis"
+    n_eq = (max(200, L * L // 4) if metro else 50) if n_equilibrate is None else \
+        check_int(n_equilibrate, "n_equilibrate", 0)
+    n_pi = (300 if metro else 100) if n_pilot is None else check_int(n_pilot, "n_pilot", 10)
+    device = check_device(device)
+    progress = check_bool(progress, "progress")
+    limit = budget(max_site_updates)
+    per_chain = -(-n_samples // n_chains)
+    # thin >= ceil(thin_factor * 2 * 0.5): a lower bound of the whole run, known before the pilot
+    lattice_sweeps = Ks.size * n_chains * (n_eq + n_pi + per_chain * float(np.ceil(thin_factor)))
+    check_site_updates(lattice_sweeps * L * L, limit,
+                       f"sample_configurations with thin_factor = {thin_factor:g}, n_samples = {n_samples} and "
+                       f"L = {L} (at least {lattice_sweeps:.3g} lattice sweeps of {L * L} sites)")
+    ss = seed_sequence(seed)
+    return L, Ks, n_samples, hs, method, n_chains, n_eq, n_pi, thin_factor, ss, device, progress, limit
+
+
+def sample_configurations(L: int, K: ArrayLike, n_samples: int, *, h: ArrayLike = 0.0,
+                          method: Literal["auto", "metropolis", "cluster"] = "auto", n_chains: int | None = None,
+                          n_equilibrate: int | None = None, n_pilot: int | None = None, thin_factor: float = 2.0,
+                          seed=None, device=None, progress: bool = False,
+                          max_site_updates: float = MAX_SITE_UPDATES) -> SampleSet:
     r"""Draw ``n_samples`` (nearly) independent ``L x L`` configurations at each coupling in ``K``.
 
     Procedure, per coupling and all couplings at once: start ``n_chains`` chains from random spins; run
     ``n_equilibrate`` sweeps; run a pilot of ``n_pilot`` sweeps measuring the energy and :math:`m^2`;
     estimate :math:`\tau_\mathrm{int}` (Sokal window, averaged over chains, largest of the two observables);
-    then keep one configuration every ``thin = ceil(thin_factor * 2 tau)`` sweeps of each chain (separate
-    thinning per coupling) until ``n_samples`` are collected.
+    then keep one configuration every
+
+    .. math:: \text{thin} = \lceil \text{thin\_factor}\cdot 2\tau_\mathrm{int} \rceil
+
+    sweeps of each chain (separate thinning per coupling) until ``n_samples`` are collected.
 
     Parameters
     ----------
     L : int
         Lattice side (even for Metropolis).
     K : float or array_like of shape ``(n_K,)``
-        Couplings (finite, ``> 0`` is the usual case).
+        Couplings (finite; ``> 0`` is the usual case).
     n_samples : int
         Configurations per coupling (``>= 1``).
     h : float or array_like
-        Field per coupling.
+        Field per coupling (broadcast to ``K``).
     method : "auto", "metropolis" or "cluster"
         ``auto`` uses Swendsen-Wang for ``L >= 32`` (cheaper near :math:`T_c`) and batched checkerboard
         Metropolis otherwise (odd ``L`` always uses the cluster sampler).
     n_chains : int, optional
         Chains per coupling (default ``min(n_samples, 64)``).
     n_equilibrate, n_pilot : int, optional
-        Defaults: Metropolis ``max(200, 2 L^2 / 8)`` and ``300``; cluster ``50`` and ``100``.
+        Defaults: Metropolis ``max(200, L^2 / 4)`` and ``300``; cluster ``50`` and ``100`` (``n_pilot >= 10``).
     thin_factor : float
-        Thinning in units of :math:`2\tau_\mathrm{int}` (the decorrelation time); default 2.
-    seed : int, optional
+        Thinning in units of :math:`2\tau_\mathrm{int}` (the decorrelation time), ``> 0``; default 2.
+    seed : None, int or numpy.random.Generator
+        Randomness; the same seed gives bit-identical configurations.
     device : str or torch.device, optional
         Where the Metropolis sampler runs (the cluster sampler always runs on CPU).
     progress : bool
-        Show a tqdm bar.
+        Show a tqdm bar of the production run.
+    max_site_updates : float
+        Bound on the total site updates. A lower bound of the cost (with :math:`\tau_\mathrm{int} = 1/2`) is
+        checked before anything runs, the full cost again after the pilot; both errors give the estimate.
 
     Returns
     -------
     SampleSet
         ``spins`` is an ``int8`` numpy array of shape ``(n_K, n_samples, L, L)``.
+
+    See Also
+    --------
+    measure_thermodynamics : averages with error bars instead of configurations.
+
+    Examples
+    --------
+    >>> res = sample_configurations(4, [0.2, 0.6], 8, n_chains=4, seed=1)
+    >>> res.spins.shape, res.method
+    ((2, 8, 4, 4), 'metropolis')
     """
-    L = _check_int(L, "L", 1)
-    n_samples = _check_int(n_samples, "n_samples", 1)
-    Ks = _check_real(K, "K").reshape(-1)
-    if Ks.size == 0:
-        raise ValueError("K must contain at least one coupling")
-    hs = np.broadcast_to(_check_real(h, "h"), Ks.shape).astype(np.float64)
-    if method not in ("auto", "metropolis", "cluster"):
-        raise ValueError(f"method must be 'auto', 'metropolis' or 'cluster'; got {method!r}")
-    if method == "auto":
-        method = "cluster" if (L >= 32 or L % 2) else "metropolis"
-    if method == "metropolis" and L % 2:
-        raise ValueError(f"method='metropolis' needs an even L (checkerboard); got L={L}")
-    if not (isinstance(thin_factor, (int, float)) and math.isfinite(thin_factor) and thin_factor > 0):
-        raise ValueError(f"thin_factor must be a finite number > 0; got {thin_factor!r}")
-    n_chains = min(n_samples, 64) if n_chains is None else _check_int(n_chains, "n_chains", 1)
-    if method == "metropolis":
-        n_eq = max(200, L * L // 4) if n_equilibrate is None else _check_int(n_equilibrate, "n_equilibrate", 0)
-        n_pi = 300 if n_pilot is None else _check_int(n_pilot, "n_pilot", 10)
-    else:
-        n_eq = 50 if n_equilibrate is None else _check_int(n_equilibrate, "n_equilibrate", 0)
-        n_pi = 100 if n_pilot is None else _check_int(n_pilot, "n_pilot", 10)
+    (L, Ks, n_samples, hs, method, n_chains, n_eq, n_pi, thin_factor, ss, device, progress,
+     limit) = _sample_configurations_iv(L, K, n_samples, h, method, n_chains, n_equilibrate, n_pilot, thin_factor,
+                                        seed, device, progress, max_site_updates)
     nK = Ks.size
     Kb = np.repeat(Ks[:, None], n_chains, axis=1)
     hb = np.repeat(hs[:, None], n_chains, axis=1)
-    ss = np.random.SeedSequence(seed)
     s_init, s_run = ss.spawn(2)
+    unbounded = float("inf")  # the whole run is bounded here, before each stage
 
     if method == "metropolis":
-        gen = _torch_generator(int(s_run.generate_state(1, np.uint64)[0] >> np.uint64(1)), device)
+        gen = torch_generator(_torch_seed(s_run), device)
         state = random_spins((nK, n_chains, L, L), seed=int(s_init.generate_state(1)[0]), device=gen.device)
 
         def run(st, n, every):
-            return checkerboard_metropolis(st, Kb, hb, n, seed=gen, measure_every=every)
+            return checkerboard_metropolis(st, Kb, hb, n, seed=gen, measure_every=every, max_site_updates=unbounded)
 
         def to_numpy(st):
             return st.cpu().numpy()
@@ -147,7 +172,7 @@ def sample_configurations(L: int, K, n_samples: int, *, h=0.0, method: Literal["
         state = random_spins((nK, n_chains, L, L), seed=np.random.default_rng(s_init), backend="numpy")
 
         def run(st, n, every):
-            return swendsen_wang(st, Kb, hb, n, seed=rng, measure_every=every)
+            return swendsen_wang(st, Kb, hb, n, seed=rng, measure_every=every, max_site_updates=unbounded)
 
         def to_numpy(st):
             return st
@@ -161,9 +186,11 @@ def sample_configurations(L: int, K, n_samples: int, *, h=0.0, method: Literal["
     tau = np.maximum(np.asarray(tau).max(axis=0), 0.5)
     thin = np.maximum(1, np.ceil(thin_factor * 2.0 * tau)).astype(int)
     per_chain = -(-n_samples // n_chains)
+    lattice_sweeps = nK * n_chains * (n_eq + n_pi + per_chain * float(thin.max()))
+    check_site_updates(lattice_sweeps * N, limit, f"sample_configurations (measured tau_int up to {tau.max():.3g}: "
+                       f"{lattice_sweeps:.3g} lattice sweeps of {N} sites)")
     out = np.empty((nK, n_chains, per_chain, L, L), dtype=np.int8)
-    # run all couplings together for max(thin) sweeps per round, keeping snapshots at each coupling's own
-    # thinning: simplest exact scheme is one sweep at a time with a snapshot when sweep % thin == 0
+    # all couplings run together; a snapshot of coupling k is kept whenever the sweep count is a multiple of thin[k]
     counts = np.zeros(nK, dtype=int)
     sweep = 0
     bar = None
@@ -192,7 +219,7 @@ def sample_configurations(L: int, K, n_samples: int, *, h=0.0, method: Literal["
 
 
 def _next_chunk(sweep: int, thin: np.ndarray, counts: np.ndarray, target: int) -> int:
-    """Sweeps until the next snapshot of any coupling that still needs samples."""
+    r"""Sweeps until the next snapshot of any coupling that still needs samples."""
     need = counts < target
     if not need.any():
         return 1
@@ -203,34 +230,64 @@ def _next_chunk(sweep: int, thin: np.ndarray, counts: np.ndarray, target: int) -
 # ----------------------------------------------------------------------------------------------
 # thermodynamics with error bars
 # ----------------------------------------------------------------------------------------------
-@dataclass
-class ThermoEstimate:
-    r"""Monte Carlo estimates with standard errors, one entry per coupling.
+class ThermoEstimate(NamedTuple):
+    r"""Monte Carlo estimates with standard errors, one entry per coupling (:func:`measure_thermodynamics`)."""
 
-    ``energy`` is :math:`u = \langle E\rangle/(NJ)`, ``abs_magnetization`` is :math:`\langle|m|\rangle`,
-    ``specific_heat`` is :math:`c = K^2 N \operatorname{Var}(u)`; ``*_err`` are standard errors accounting
-    for autocorrelation; ``tau_energy`` and ``tau_m2`` are :math:`\tau_\mathrm{int}` (sweeps) of ``u`` and
-    :math:`m^2`; ``n_samples`` counts measurements (chains x sweeps).
-    """
-
-    K: np.ndarray
+    #: The couplings, shape ``(n_K,)``.
+    K: NDArray[np.float64]
+    #: Lattice side.
     L: int
+    #: The sampler used: ``"metropolis"`` or ``"cluster"``.
     method: str
-    energy: np.ndarray
-    energy_err: np.ndarray
-    abs_magnetization: np.ndarray
-    abs_magnetization_err: np.ndarray
-    specific_heat: np.ndarray
-    specific_heat_err: np.ndarray
-    tau_energy: np.ndarray
-    tau_m2: np.ndarray
+    #: :math:`u = \langle E\rangle/(NJ)`.
+    energy: NDArray[np.float64]
+    #: Standard error of ``energy`` (autocorrelation included).
+    energy_err: NDArray[np.float64]
+    #: :math:`\langle|m|\rangle`.
+    abs_magnetization: NDArray[np.float64]
+    #: Standard error of ``abs_magnetization``.
+    abs_magnetization_err: NDArray[np.float64]
+    #: :math:`c = K^2 N \operatorname{Var}(u)`.
+    specific_heat: NDArray[np.float64]
+    #: Delete-one-chain jackknife error of ``specific_heat``.
+    specific_heat_err: NDArray[np.float64]
+    #: :math:`\tau_\mathrm{int}` of ``u`` (sweeps).
+    tau_energy: NDArray[np.float64]
+    #: :math:`\tau_\mathrm{int}` of :math:`m^2` (sweeps).
+    tau_m2: NDArray[np.float64]
+    #: Measurements per coupling (chains x sweeps).
     n_samples: int
 
 
-def measure_thermodynamics(L: int, K, *, method: Literal["metropolis", "cluster"] = "metropolis",
+def _measure_thermodynamics_iv(L, K, method, n_chains, n_sweeps, n_equilibrate, seed, device, cold_start_above,
+                               max_site_updates):
+    L = check_int(L, "L", 1)
+    Ks = check_real_array(K, "K").reshape(-1)
+    if Ks.size == 0:
+        raise ValueError("K must contain at least one coupling")
+    method = check_choice(method, "method", ("metropolis", "cluster"))
+    if method == "metropolis" and L % 2:
+        raise ValueError(f"L must be an even int for method='metropolis' (checkerboard); got L={L}")
+    n_chains = check_int(n_chains, "n_chains", 2)
+    n_sweeps = check_int(n_sweeps, "n_sweeps", 20)
+    n_equilibrate = check_int(n_equilibrate, "n_equilibrate", 0)
+    device = check_device(device)
+    thr = K_CRITICAL if cold_start_above is None else check_real(cold_start_above, "cold_start_above")
+    lattice_sweeps = float(Ks.size) * n_chains * (n_equilibrate + n_sweeps)
+    check_site_updates(lattice_sweeps * L * L, budget(max_site_updates),
+                       f"measure_thermodynamics with n_sweeps + n_equilibrate = {n_sweeps + n_equilibrate}, "
+                       f"n_chains = {n_chains} and L = {L} ({lattice_sweeps:.3g} lattice sweeps of {L * L} sites)")
+    return L, Ks, method, n_chains, n_sweeps, n_equilibrate, seed_sequence(seed), device, thr
+
+
+def measure_thermodynamics(L: int, K: ArrayLike, *, method: Literal["metropolis", "cluster"] = "metropolis",
                            n_chains: int = 16, n_sweeps: int = 2000, n_equilibrate: int = 500, seed=None,
-                           device=None, cold_start_above: float | None = None) -> ThermoEstimate:
+                           device=None, cold_start_above: float | None = None,
+                           max_site_updates: float = MAX_SITE_UPDATES) -> ThermoEstimate:
     r"""Energy, :math:`\langle|m|\rangle` and specific heat of the ``L x L`` torus at each coupling, with errors.
+
+    .. math:: u = -\frac{\langle S\rangle}{N}, \qquad \langle|m|\rangle = \frac{\langle|M|\rangle}{N}, \qquad
+              c = K^2 N \operatorname{Var}(u).
 
     All couplings and ``n_chains`` chains per coupling run in one batch. Chains start from random spins, or
     all up for ``K > cold_start_above`` (default :math:`K_c`: ordered start in the ordered phase avoids
@@ -238,30 +295,59 @@ def measure_thermodynamics(L: int, K, *, method: Literal["metropolis", "cluster"
     ``n_sweeps`` is measured. Errors: :func:`rglib.stats.mean_error` with chains pooled (Sokal window) for
     ``u`` and ``|m|``; for ``c`` the delete-one-chain jackknife (chains are independent, so this accounts
     for autocorrelation without a model).
-    """
 
-    L = _check_int(L, "L", 1)
-    Ks = _check_real(K, "K").reshape(-1)
-    n_chains = _check_int(n_chains, "n_chains", 2)
-    n_sweeps = _check_int(n_sweeps, "n_sweeps", 20)
-    n_equilibrate = _check_int(n_equilibrate, "n_equilibrate", 0)
-    if method not in ("metropolis", "cluster"):
-        raise ValueError(f"method must be 'metropolis' or 'cluster'; got {method!r}")
-    thr = K_CRITICAL if cold_start_above is None else float(cold_start_above)
+    Parameters
+    ----------
+    L : int
+        Lattice side (even for Metropolis).
+    K : float or array_like
+        Couplings (finite), flattened to ``(n_K,)``.
+    method : "metropolis" or "cluster"
+        The sampler.
+    n_chains : int
+        Independent chains per coupling, ``>= 2``.
+    n_sweeps, n_equilibrate : int
+        Measured sweeps (``>= 20``) and discarded sweeps (``>= 0``).
+    seed : None, int or numpy.random.Generator
+        Randomness; the same seed gives bit-identical estimates.
+    device : str or torch.device, optional
+        Where the Metropolis sampler runs.
+    cold_start_above : float, optional
+        Start ordered for couplings above this (finite; default :math:`K_c`).
+    max_site_updates : float
+        Refuse to start when ``n_K * n_chains * (n_equilibrate + n_sweeps) * L**2`` exceeds it.
+
+    Returns
+    -------
+    ThermoEstimate
+
+    See Also
+    --------
+    rglib.ising.kaufman_internal_energy, rglib.ising.kaufman_specific_heat : the exact values for the torus.
+
+    Examples
+    --------
+    >>> r = measure_thermodynamics(4, 0.3, n_chains=4, n_sweeps=200, n_equilibrate=50, seed=3)
+    >>> r.energy.shape, r.n_samples
+    ((1,), 800)
+    """
+    L, Ks, method, n_chains, n_sweeps, n_equilibrate, ss, device, thr = _measure_thermodynamics_iv(
+        L, K, method, n_chains, n_sweeps, n_equilibrate, seed, device, cold_start_above, max_site_updates)
     nK = Ks.size
     Kb = np.repeat(Ks[:, None], n_chains, axis=1)
-    ss = np.random.SeedSequence(seed)
     s_init, s_run = ss.spawn(2)
     start = random_spins((nK, n_chains, L, L), seed=np.random.default_rng(s_init), backend="numpy")
     start[Ks > thr] = 1
+    unbounded = float("inf")  # bounded above, for the whole run
     if method == "metropolis":
-        gen = _torch_generator(int(s_run.generate_state(1, np.uint64)[0] >> np.uint64(1)), device)
-        st = checkerboard_metropolis(start, Kb, 0.0, n_equilibrate, seed=gen, device=gen.device, measure_every=0).spins
-        rec = checkerboard_metropolis(st, Kb, 0.0, n_sweeps, seed=gen, measure_every=1)
+        gen = torch_generator(_torch_seed(s_run), device)
+        st = checkerboard_metropolis(start, Kb, 0.0, n_equilibrate, seed=gen, device=gen.device, measure_every=0,
+                                     max_site_updates=unbounded).spins
+        rec = checkerboard_metropolis(st, Kb, 0.0, n_sweeps, seed=gen, measure_every=1, max_site_updates=unbounded)
     else:
         rng = np.random.default_rng(s_run)
-        st = swendsen_wang(start, Kb, 0.0, n_equilibrate, seed=rng, measure_every=0).spins
-        rec = swendsen_wang(st, Kb, 0.0, n_sweeps, seed=rng, measure_every=1)
+        st = swendsen_wang(start, Kb, 0.0, n_equilibrate, seed=rng, measure_every=0, max_site_updates=unbounded).spins
+        rec = swendsen_wang(st, Kb, 0.0, n_sweeps, seed=rng, measure_every=1, max_site_updates=unbounded)
     u = rec.energy_per_site()[1:]  # (T, nK, chains)
     m = rec.magnetization_per_site()[1:]
     um, ue, tu = stats.mean_error(u, axis=0, chain_axis=2)
