@@ -108,23 +108,21 @@ _UNDERLINE = re.compile(r"^([-=~^\"'`#*+])\1{2,}\s*$")
 def relabel_citations(lines: list[str], name: str) -> None:
     """Numbered references (``.. [1] text``) of one docstring, made safe for a book where citations are global.
 
-    Referenced ones (``[1]_``) are relabelled ``[<name>-1]``, as numpydoc does; unreferenced ones become a list
-    ``[1] text`` (Sphinx warns about a citation nobody cites).
+    A docstring's numbered references become a plain list ``[1] text`` and its markers ``[1]_`` plain ``[1]``:
+    Sphinx citations are global, and function docstrings often cite their module's list, so links would break or
+    collide. The numbers still match within one page section.
     """
-    referenced = any(_CITATION_REF.search(line) for line in lines)
     for i, line in enumerate(lines):
         match = _CITATION.match(line)
-        if match and referenced:
-            lines[i] = f"{match.group(1)}.. [{name}-{match.group(2)}] {match.group(3)}"
-        elif match:
+        if match:
             indent = match.group(1)
             lines[i] = f"{indent}* [{match.group(2)}] {match.group(3)}"
             j = i + 1
             while j < len(lines) and lines[j].strip() and len(lines[j]) - len(lines[j].lstrip()) > len(indent):
                 lines[j] = f"{indent}  {lines[j].strip()}"
                 j += 1
-        elif referenced:
-            lines[i] = _CITATION_REF.sub(lambda m: f"[{name}-{m.group(1)}]_", line)
+        else:
+            lines[i] = _CITATION_REF.sub(lambda m: f"[{m.group(1)}]", line)
 
 
 def titles_to_rubrics(lines: list[str]) -> None:
@@ -163,21 +161,30 @@ def install_napoleon(app: Sphinx) -> None:
 
 
 def resolve_unqualified(app: Sphinx, env, node, contnode):
-    """``:func:`sample_configurations``` in an rglib docstring: the one rglib object of that name, if unique.
+    """An rglib reference that does not resolve as written: the one rglib object it can only mean, if unique.
 
-    Docstrings name their neighbours without the module path; the reference pages document them under the wing
-    (``rglib.ising.sample_configurations``), which a module docstring's context (``rglib.ising.metropolis``) does
-    not find by itself. An ambiguous or unknown name stays unresolved (an error in the strict build).
+    Docstrings name their neighbours without the module path (``:func:`sample_configurations```), by their
+    submodule path (``rglib.nets.quadrature.trapezoid_rule``) or as ``Class.method``; the reference pages
+    document public names under the wing (``rglib.nets.trapezoid_rule``). The target's last component (or, for a
+    method, its last two) is looked up among the documented rglib objects; an ambiguous or unknown name stays
+    unresolved (an error in the strict build).
     """
     if node.get("refdomain") != "py":
         return None
     target = node.get("reftarget", "")
-    if not target or "." in target:
+    if not target:
+        return None
+    parts = target.split(".")
+    if target.startswith("rglib."):
+        suffixes = ["." + parts[-1]]
+    elif len(parts) <= 2:
+        suffixes = ["." + target]
+    else:
         return None
     domain = env.get_domain("py")
     types = set(domain.objtypes_for_role(node["reftype"]) or ())
     matches = [full for full, entry in domain.objects.items()
-               if full.startswith("rglib.") and full.rpartition(".")[2] == target
+               if full.startswith("rglib.") and any(full.endswith(s) for s in suffixes)
                and (not types or entry.objtype in types) and not entry.aliased]
     if len(matches) != 1:
         return None

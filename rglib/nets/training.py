@@ -1,8 +1,8 @@
 r"""Train many small fully connected networks at once: a grid of weight variances, seeds and depths.
 
 :func:`train_networks` trains a batch of :class:`~rglib.nets.mlp.GaussianMLP` networks on one classification
-problem. Networks of equal widths are stacked and trained in one computation (:class:`~rglib.nets.stacked.
-StackedMLP`, batched matrix products); networks of different widths (e.g. different depths) form separate
+problem. Networks of equal widths are stacked and trained in one computation (:class:`~rglib.nets.stacked.StackedMLP`,
+batched matrix products); networks of different widths (e.g. different depths) form separate
 stacks that are trained one after the other on the same minibatch sequence. Each network trains exactly as it
 would alone:
 

@@ -234,8 +234,8 @@ class NeighbourSum(NamedTuple):
     r"""Distribution of :math:`|\Sigma|`, the sum of the four neighbours of a site."""
 
     p0: NDArray[np.float64] | float  #: P(Sigma = 0)
-    p2: NDArray[np.float64] | float  #: P(|Sigma| = 2)
-    p4: NDArray[np.float64] | float  #: P(|Sigma| = 4)
+    p2: NDArray[np.float64] | float  #: :math:`P(|\Sigma| = 2)`
+    p4: NDArray[np.float64] | float  #: :math:`P(|\Sigma| = 4)`
 
 
 def _probabilities_from_moments(K, c1, cd, c2) -> NeighbourSum:
