@@ -31,7 +31,7 @@ __getattr__, __dir__, __all__ = attach(
         'receptive_fields': [
             'PatchStatistics', 'align_signs', 'patch_statistics', 'periodic_displacement',
             'centre_matching_distance', 'block_coverage', 'select_by_centre', 'block_centres', 'random_centres',
-            'radial_profile'
+            'radial_profile', 'mosaic'
         ],
     },
 )

@@ -51,6 +51,7 @@ __all__ = [
     "block_centres",
     "random_centres",
     "radial_profile",
+    "mosaic",
 ]
 
 
@@ -155,7 +156,8 @@ def patch_statistics(maps, *, threshold: float = 0.5) -> PatchStatistics:
     maps : array_like, shape ``(n_units, L1, L2)``
         Correlator maps :math:`C_a(i)` (signs do not matter: the analysis uses :math:`|C_a|`).
     threshold : float
-        The core is where the excess over the background is at least ``threshold`` times its maximum
+        The core is the connected region around the peak where the excess over the background is at least
+        ``threshold`` times its maximum
         (``0 < threshold <= 1``).
 
     Returns
@@ -349,3 +351,30 @@ def radial_profile(maps, centres, n_shells: int | None = None) -> np.ndarray:
     counts = np.bincount(index, minlength=n * k).reshape(n, k)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(counts > 0, sums / counts, np.nan)
+
+
+def mosaic(maps, n_cols: int, *, pad: int = 1, normalize: bool = True) -> np.ndarray:
+    r"""Tile maps row-major into one image, ``pad`` pixels of ``nan`` between them (drawn as background).
+
+    With ``normalize=True`` each map is divided by its largest modulus, so that every tile spans
+    :math:`[-1, 1]` and a diverging colour map centred on 0 compares shapes, not amplitudes.
+
+    Examples
+    --------
+    >>> img = mosaic(np.ones((3, 2, 2)), 2)
+    >>> img.shape, int(np.isnan(img).sum())
+    ((5, 5), 13)
+    """
+    arr = _maps(maps)
+    k = check_int(n_cols, "n_cols", 1)
+    p = check_int(pad, "pad", 0)
+    if normalize:
+        top = np.abs(arr).reshape(len(arr), -1).max(axis=1)
+        arr = arr / np.where(top > 0, top, 1.0)[:, None, None]
+    n, L1, L2 = arr.shape
+    rows = -(-n // k)
+    img = np.full((rows * (L1 + p) - p, k * (L2 + p) - p), np.nan)
+    for idx in range(n):  # one slice assignment per tile
+        r, c = divmod(idx, k)
+        img[r * (L1 + p):r * (L1 + p) + L1, c * (L2 + p):c * (L2 + p) + L2] = arr[idx]
+    return img
