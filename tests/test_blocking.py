@@ -53,3 +53,43 @@ def test_bad_input():
         block_average(_random((4, 4)), 0)
     with pytest.raises(ValueError, match="same number"):
         visible_coarse_correlators(np.ones((3, 4)), np.ones((2, 1)))
+
+
+def test_exact_majority_distribution_against_loops():
+    from rglib.ising.enumeration import all_spin_configurations
+    from rglib.rg.blocking import block_majority_log_probabilities
+    rng = np.random.default_rng(5)
+    p = rng.dirichlet(np.ones(256) * 0.3)
+    S = all_spin_configurations(8).reshape(-1, 2, 4)
+    expected = np.zeros(4)
+    for s, ps in zip(S, p):
+        left, right = s[:, :2].sum(), s[:, 2:].sum()
+        for code, (hl, hr) in enumerate([(1, 1), (1, -1), (-1, 1), (-1, -1)]):
+            pl = 1.0 if hl * left > 0 else (0.5 if left == 0 else 0.0)
+            pr = 1.0 if hr * right > 0 else (0.5 if right == 0 else 0.0)
+            expected[code] += ps * pl * pr
+    with np.errstate(divide="ignore"):
+        lp = np.log(p)
+    out = block_majority_log_probabilities(lp, (2, 4), 2)
+    assert np.allclose(np.exp(out), expected, rtol=1e-12, atol=0)
+    assert np.allclose(block_majority_log_probabilities(lp, (2, 4), 2, chunk_size=8), out, atol=1e-13)
+    # the average over the seeded coin flips of block_majority converges to it
+    idx = rng.choice(256, size=40000, p=p)
+    m = block_majority(S[idx], 2, seed=6).reshape(-1, 2)
+    code = (m[:, 0] < 0) * 2 + (m[:, 1] < 0)
+    freq = np.bincount(code, minlength=4) / len(code)
+    assert np.all(np.abs(freq - expected) < 5 * np.sqrt(expected * (1 - expected) / len(code)) + 1e-12)
+    # b = 1 is the identity map
+    assert np.allclose(block_majority_log_probabilities(lp, (2, 4), 1), lp)
+
+
+def test_exact_majority_bad_input():
+    from rglib.rg.blocking import block_majority_log_probabilities
+    with pytest.raises(ValueError, match="must divide"):
+        block_majority_log_probabilities(np.zeros(2**6) - 6 * np.log(2), (2, 3), 2)
+    with pytest.raises(ValueError, match="log_p must have shape"):
+        block_majority_log_probabilities(np.zeros(8), (2, 4), 2)
+    with pytest.raises(ValueError, match="normalised"):
+        block_majority_log_probabilities(np.zeros(256), (2, 4), 2)
+    with pytest.raises(ValueError, match="MAX_BLOCKED_SPINS"):
+        block_majority_log_probabilities(np.zeros(4), (6, 6), 2)

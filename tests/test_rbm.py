@@ -135,3 +135,29 @@ def test_cuda_matches_cpu_shapes():
     assert R.hidden_mean(rbm, v).device.type == "cuda"
     assert R.rbm_flow(rbm, v, 2, seed=0).device.type == "cuda"
     assert math.isfinite(R.rbm_log_partition(rbm))
+
+
+def test_callback_snapshots_and_l1_penalty():
+    rng = np.random.default_rng(3)
+    x = np.where(rng.random((300, 8)) < 0.5, 1.0, -1.0)
+    x[:, 1] = x[:, 0]  # one correlated pair, six independent spins
+    seen = []
+    fit = R.train_rbm(x, 4, n_epochs=4, learning_rate=0.05, batch_size=100, seed=2,
+                      callback=lambda epoch, rbm: seen.append((epoch, rbm)))
+    assert [e for e, _ in seen] == list(range(1, 5))
+    assert torch.equal(seen[-1][1].W, fit.rbm.W) and not torch.equal(seen[0][1].W, fit.rbm.W)
+    seen[-1][1].W.zero_()  # snapshots are copies
+    assert not torch.all(fit.rbm.W == 0)
+    opts = dict(n_epochs=30, learning_rate=0.05, batch_size=30, weight_std=0.1, seed=2)
+    plain = R.train_rbm(x, 4, **opts)
+    sparse = R.train_rbm(x, 4, l1_penalty=0.01, **opts)
+    # the L1 penalty removes the couplings to the independent spins, not those to the correlated pair
+    assert sparse.rbm.W[2:].abs().mean() < 0.3 * plain.rbm.W[2:].abs().mean()
+    assert sparse.rbm.W[:2].abs().max() > 0.5
+
+
+def test_training_options_bad_input():
+    with pytest.raises(ValueError, match="l1_penalty"):
+        R.train_rbm(np.ones((3, 4)), 2, l1_penalty=-0.1)
+    with pytest.raises(TypeError, match="callback"):
+        R.train_rbm(np.ones((3, 4)), 2, callback=3)

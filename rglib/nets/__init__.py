@@ -1,7 +1,8 @@
 """Deep networks: Gaussian quadrature of activations, mean-field signal propagation and criticality, random MLPs
-and their batched training, the reconstruction cascade and trainability, RBMs and their flows.
+and their batched training, the reconstruction cascade and trainability, RBMs (exact marginals, receptive
+fields, flows).
 
-Submodules: ``architectures``, ``cascade``, ``criticality``, ``meanfield``, ``mlp``, ``quadrature``, ``rbm``, ``rbm_flow_analysis``, ``stacked``, ``trainability``, ``training``.
+Submodules: ``architectures``, ``cascade``, ``criticality``, ``meanfield``, ``mlp``, ``quadrature``, ``rbm``, ``rbm_exact``, ``rbm_flow_analysis``, ``receptive_fields``, ``stacked``, ``trainability``, ``training``.
 Their public names are also available here, imported on first use (``from rglib.nets import ...``).
 """
 from .._lazy import attach
@@ -37,9 +38,18 @@ __getattr__, __dir__, __all__ = attach(
             'visible_mean', 'sample_hidden', 'sample_visible', 'free_energy', 'rbm_log_partition',
             'rbm_log_likelihood', 'gibbs_chain', 'rbm_flow', 'RBMTraining', 'train_rbm'
         ],
+        'rbm_exact': [
+            'MAX_LISTED_UNITS', 'MAX_RELABELED_SPINS', 'rbm_visible_log_probabilities',
+            'rbm_hidden_log_probabilities', 'encoded_hidden_log_probabilities', 'RelabeledKL', 'relabeled_kl'
+        ],
         'rbm_flow_analysis': [
             'chain_as_rbm', 'rbm_layer_log_marginal', 'curve_temperature', 'confusion_matrix',
             'axis_correlation', 'ScalingFit', 'fit_scaling_dimension'
+        ],
+        'receptive_fields': [
+            'PatchStatistics', 'align_signs', 'patch_statistics', 'periodic_displacement',
+            'centre_matching_distance', 'block_coverage', 'select_by_centre', 'block_centres', 'random_centres',
+            'radial_profile', 'mosaic'
         ],
         'stacked': [
             'StackedMLP', 'as_gaussian_mlp'

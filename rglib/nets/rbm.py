@@ -366,8 +366,8 @@ class RBMTraining(NamedTuple):
     log_likelihood: np.ndarray
 
 
-def _train_rbm_iv(data, n_hidden, units, method, k, learning_rate, n_epochs, batch_size, weight_decay, momentum,
-                  monitor_likelihood, device, dtype):
+def _train_rbm_iv(data, n_hidden, units, method, k, learning_rate, n_epochs, batch_size, weight_decay, l1_penalty,
+                  momentum, monitor_likelihood, callback, device, dtype):
     units = _check_units(units)
     if method not in ("cd", "pcd"):
         raise ValueError(f"method must be 'cd' or 'pcd'; got {method!r}")
@@ -376,6 +376,9 @@ def _train_rbm_iv(data, n_hidden, units, method, k, learning_rate, n_epochs, bat
     n_epochs = check_int(n_epochs, "n_epochs", 1)
     batch_size = check_int(batch_size, "batch_size", 1)
     wd = float(check_real_array(weight_decay, "weight_decay", lower=0.0))
+    l1 = float(check_real_array(l1_penalty, "l1_penalty", lower=0.0))
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be None or a callable (epoch, rbm); got {type(callback).__name__}")
     mom = float(check_real_array(momentum, "momentum", lower=0.0, upper=1.0))
     nh = check_int(n_hidden, "n_hidden", 1)
     if not isinstance(monitor_likelihood, (bool, np.bool_)):
@@ -394,21 +397,22 @@ def _train_rbm_iv(data, n_hidden, units, method, k, learning_rate, n_epochs, bat
     _units_values(data, units, "data")
     if monitor_likelihood and min(data.shape[1], nh) > MAX_EXACT_UNITS:
         raise ValueError(f"monitor_likelihood=True needs a layer of at most {MAX_EXACT_UNITS} units")
-    return data, nh, units, method, k, lr, n_epochs, batch_size, wd, mom, dev
+    return data, nh, units, method, k, lr, n_epochs, batch_size, wd, l1, mom, dev
 
 
 def train_rbm(data, n_hidden: int, *, units: str = "spin", method: str = "cd", k: int = 1,
               learning_rate: float = 0.01, n_epochs: int = 10, batch_size: int = 64, weight_decay: float = 0.0,
-              momentum: float = 0.0, weight_std: float = 0.01, init: RBM | None = None,
-              monitor_likelihood: bool = False, seed=0, device=None, dtype: torch.dtype = torch.float64,
-              progress: bool = False) -> RBMTraining:
+              l1_penalty: float = 0.0, momentum: float = 0.0, weight_std: float = 0.01, init: RBM | None = None,
+              monitor_likelihood: bool = False, callback=None, seed=0, device=None,
+              dtype: torch.dtype = torch.float64, progress: bool = False) -> RBMTraining:
     r"""Train an RBM on ``data`` with CD-k (``method="cd"``) or persistent CD (``method="pcd"``).
 
     Each epoch visits the samples in a fresh random order (from ``seed``) in minibatches of ``batch_size``; the
-    update is :math:`\Delta\theta = \eta\,(g - \lambda\theta) + \mu\,\Delta\theta_{\rm prev}` with the CD
-    gradient :math:`g` (conditional means of the hidden units in both phases), learning rate :math:`\eta`,
-    weight decay :math:`\lambda` (couplings only) and momentum :math:`\mu`. Visible biases start at the data's
-    log-odds (Hinton's recipe) unless ``init`` is given.
+    update is :math:`\Delta\theta = \eta\,(g - \lambda\theta - \lambda_1\operatorname{sign}\theta) +
+    \mu\,\Delta\theta_{\rm prev}` with the CD gradient :math:`g` (conditional means of the hidden units in both
+    phases), learning rate :math:`\eta`, weight decay :math:`\lambda` and L1 penalty :math:`\lambda_1` (couplings
+    only) and momentum :math:`\mu`. Visible biases start at the data's log-odds (Hinton's recipe) unless ``init``
+    is given.
 
     Parameters
     ----------
@@ -419,8 +423,17 @@ def train_rbm(data, n_hidden: int, *, units: str = "spin", method: str = "cd", k
     method, k
         ``"cd"`` restarts the negative chains at the minibatch; ``"pcd"`` keeps ``batch_size`` persistent chains.
         ``k`` Gibbs steps per update.
+    learning_rate, n_epochs, batch_size
+        Step size :math:`\eta` (> 0), passes over the data, minibatch size.
+    weight_decay, l1_penalty, momentum
+        :math:`\lambda \ge 0`, :math:`\lambda_1 \ge 0` and :math:`0 \le \mu \le 1`.
+    weight_std, init
+        Standard deviation of the initial couplings, or an RBM to start from (copied).
     monitor_likelihood : bool
         Record the exact mean log-likelihood after every epoch (small layers only).
+    callback : callable, optional
+        Called as ``callback(epoch, rbm)`` after every epoch (``epoch`` counts from 1) with a copy of the
+        parameters, e.g. to keep snapshots along training.
     seed : int, numpy.random.Generator or torch.Generator
         Source of the initialisation, the sample order and the Gibbs sampling.
     progress : bool
@@ -433,9 +446,9 @@ def train_rbm(data, n_hidden: int, *, units: str = "spin", method: str = "cd", k
     >>> bool(fit.log_likelihood[-1] > fit.log_likelihood[0])
     True
     """
-    data, nh, units, method, k, lr, n_epochs, batch_size, wd, mom, dev = _train_rbm_iv(
-        data, n_hidden, units, method, k, learning_rate, n_epochs, batch_size, weight_decay, momentum,
-        monitor_likelihood, device, dtype)
+    data, nh, units, method, k, lr, n_epochs, batch_size, wd, l1, mom, dev = _train_rbm_iv(
+        data, n_hidden, units, method, k, learning_rate, n_epochs, batch_size, weight_decay, l1_penalty, momentum,
+        monitor_likelihood, callback, device, dtype)
     n, nv = data.shape
     gen = _torch_generator(seed, "cpu")
     if init is None:
@@ -464,18 +477,22 @@ def train_rbm(data, n_hidden: int, *, units: str = "spin", method: str = "cd", k
         err = torch.zeros((), dtype=dtype, device=dev)
         for start in range(0, n, batch_size):
             v0 = data[order[start:start + batch_size]]
-            ph0 = _activation(units, v0 @ W + b)
-            h0 = _sample(units, v0 @ W + b, sample_gen)
-            err += ((v0 - _activation(units, h0 @ W.T + a)) ** 2).sum()
-            vk = chains if method == "pcd" else v0
-            hk = _sample(units, vk @ W + b, sample_gen) if method == "pcd" else h0
-            for _ in range(k):
-                vk = _sample(units, hk @ W.T + a, sample_gen)
-                hk = _sample(units, vk @ W + b, sample_gen)
+            phi0 = v0 @ W + b
+            ph0 = _activation(units, phi0)
+            psi0 = _sample(units, phi0, sample_gen) @ W.T + a
+            err += ((v0 - _activation(units, psi0)) ** 2).sum()
+            # negative phase: k steps h -> v -> h from the data (CD) or from the persistent chains (PCD);
+            # the last hidden layer enters only through its conditional mean
+            psi = _sample(units, chains @ W + b, sample_gen) @ W.T + a if method == "pcd" else psi0
+            for step in range(k):
+                vk = _sample(units, psi, sample_gen)
+                phik = vk @ W + b
+                if step < k - 1:
+                    psi = _sample(units, phik, sample_gen) @ W.T + a
             if method == "pcd":
                 chains = vk
-            phk = _activation(units, vk @ W + b)
-            grads = ((v0.T @ ph0) / len(v0) - (vk.T @ phk) / len(vk) - wd * W,
+            phk = _activation(units, phik)
+            grads = ((v0.T @ ph0) / len(v0) - (vk.T @ phk) / len(vk) - wd * W - l1 * torch.sign(W),
                      v0.mean(0) - vk.mean(0), ph0.mean(0) - phk.mean(0))
             for t, g, m in zip((W, a, b), grads, vel):
                 m.mul_(mom).add_(lr * g)
@@ -483,4 +500,6 @@ def train_rbm(data, n_hidden: int, *, units: str = "spin", method: str = "cd", k
         rec[epoch] = float(err) / (n * nv)
         if monitor_likelihood:
             ll[epoch] = rbm_log_likelihood(RBM(W, a, b, units), data)
+        if callback is not None:
+            callback(epoch + 1, RBM(W.clone(), a.clone(), b.clone(), units))
     return RBMTraining(RBM(W, a, b, units), rec, ll)

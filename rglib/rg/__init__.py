@@ -10,7 +10,8 @@ __getattr__, __dir__, __all__ = attach(
     __name__,
     {
         'blocking': [
-            'block_average', 'block_majority', 'visible_coarse_correlators'
+            'MAX_BLOCKED_SPINS', 'block_average', 'block_majority', 'block_majority_log_probabilities',
+            'visible_coarse_correlators'
         ],
         'blockspin': [
             'MAX_SPINS', 'MAX_BLOCK_SIZE', 'tanh_block_rule', 'decimation_block_rule', 'majority_block_rule',

@@ -20,10 +20,17 @@ References
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import logsumexp
 
 from .._checks import check_int, numpy_generator
+from ..ising.enumeration import all_spin_configurations, iter_spin_configurations
 
-__all__ = ["block_average", "block_majority", "visible_coarse_correlators"]
+__all__ = ["MAX_BLOCKED_SPINS", "block_average", "block_majority", "block_majority_log_probabilities",
+           "visible_coarse_correlators"]
+
+#: Largest lattice (number of sites) whose exact block-spin distribution :func:`block_majority_log_probabilities`
+#: computes by summing over all ``2**N`` configurations.
+MAX_BLOCKED_SPINS = 24
 
 
 def _blocks(spins, b, name: str = "spins") -> tuple[np.ndarray, int]:
@@ -73,6 +80,78 @@ def block_majority(spins, b: int = 2, *, seed=None) -> np.ndarray:
         coins = numpy_generator(seed).integers(0, 2, size=int(ties.sum()), dtype=np.int8)
         out[ties] = 2 * coins - 1
     return out
+
+
+def block_majority_log_probabilities(log_p, shape, b: int = 2, *, chunk_size: int = 2**14) -> np.ndarray:
+    r"""Exact distribution of the majority-rule block spins, from a distribution over all lattice configurations.
+
+    .. math::
+        p'(s') = \sum_s p(s) \prod_{I} P(s'_I \mid s_{\text{block } I}),\qquad
+        P(s'_I = \pm1 \mid \cdot) = 1,\ \tfrac12,\ 0 \text{ for } \pm\textstyle\sum_{\text{block}} s > 0,\ = 0,\ < 0,
+
+    the fair tie-breaking of :func:`block_majority` averaged exactly.
+
+    Parameters
+    ----------
+    log_p : array_like, shape ``(2**(L1 L2),)``
+        :math:`\ln p(s)` of every configuration of the ``L1 x L2`` lattice, sites row-major, in the library's
+        enumeration order (:mod:`rglib.ising.enumeration`); ``-inf`` allowed; normalised.
+    shape : (int, int)
+        ``(L1, L2)`` with ``L1 L2 <= MAX_BLOCKED_SPINS``.
+    b : int
+        Block side; must divide ``L1`` and ``L2``.
+    chunk_size : int
+        Configurations per chunk.
+
+    Returns
+    -------
+    ndarray, shape ``(2**(L1 L2 / b^2),)``
+        :math:`\ln p'(s')`, coarse sites row-major on the ``(L1/b, L2/b)`` grid, enumeration order.
+
+    Examples
+    --------
+    Independent fair spins give independent fair block spins (a tie is a coin flip):
+
+    >>> lp = np.full(2**8, -8 * np.log(2.0))
+    >>> np.exp(block_majority_log_probabilities(lp, (2, 4), 2)).round(12).tolist()
+    [0.25, 0.25, 0.25, 0.25]
+    """
+    if not (isinstance(shape, (tuple, list)) and len(shape) == 2):
+        raise TypeError(f"shape must be a pair (L1, L2); got {shape!r}")
+    L1, L2 = (check_int(x, "shape", 1) for x in shape)
+    b = check_int(b, "b", 1)
+    if L1 % b or L2 % b:
+        raise ValueError(f"the block size b = {b} must divide both lattice sides; got {L1} x {L2}")
+    n = L1 * L2
+    if n > MAX_BLOCKED_SPINS:
+        raise ValueError(f"L1 * L2 must be <= MAX_BLOCKED_SPINS = {MAX_BLOCKED_SPINS}; got {n}")
+    lp = np.asarray(log_p)
+    if not (np.issubdtype(lp.dtype, np.floating) or np.issubdtype(lp.dtype, np.integer)):
+        raise TypeError(f"log_p must be a real array; got dtype {lp.dtype}")
+    lp = lp.astype(np.float64)
+    if lp.shape != (2**n,):
+        raise ValueError(f"log_p must have shape (2**(L1*L2),) = ({2**n},); got {lp.shape}")
+    if np.any(np.isnan(lp)) or np.any(np.isposinf(lp)):
+        raise ValueError("log_p must not contain NaN or +inf")
+    if abs(logsumexp(lp)) > 1e-6:
+        raise ValueError(f"log_p must be normalised (ln sum p = {logsumexp(lp):.3g}, not 0)")
+    m = n // (b * b)
+    if n + m > 30:
+        raise ValueError(f"the sum has 2**(N + N/b^2) = 2**{n + m} terms; at most 2**30 are allowed "
+                         f"(use a larger b or a smaller lattice)")
+    chunk = min(check_int(chunk_size, "chunk_size", 1), max(1, 2**22 // (2**m * m)))
+    up = all_spin_configurations(m) == 1  # (2**m, m): coarse spin I is +1
+    acc = np.full(2**m, -np.inf)
+    start = 0
+    for s in iter_spin_configurations(n, chunk):
+        sums = s.reshape(-1, L1 // b, b, L2 // b, b).sum(axis=(2, 4), dtype=np.int32).reshape(len(s), m)
+        p_up = np.where(sums > 0, 1.0, np.where(sums < 0, 0.0, 0.5))  # (B, m)
+        cond = np.where(up[None, :, :], p_up[:, None, :], 1.0 - p_up[:, None, :]).prod(axis=2)  # (B, 2**m)
+        with np.errstate(divide="ignore"):
+            terms = lp[start:start + len(s), None] + np.log(cond)
+        acc = np.logaddexp(acc, logsumexp(terms, axis=0))
+        start += len(s)
+    return acc
 
 
 def visible_coarse_correlators(v, h) -> np.ndarray:
