@@ -1,7 +1,8 @@
-"""Coarse-graining: 1D decimation and its relative entropies, truncated flows, block-spin RG, the Gaussian DBM.
+"""Coarse-graining: 1D decimation and its relative entropies, truncated flows, block-spin RG, the Gaussian DBM,
+the Niemeijer-van Leeuwen cumulant RG.
 
-Submodules: ``blockspin``, ``decimation``, ``gaussian_dbm``, ``truncation``. Their public names are also available
-here, imported on first use (``from rglib.rg import ...``).
+Submodules: ``blockspin``, ``cumulant_rg``, ``decimation``, ``gaussian_dbm``, ``truncation``. Their public names
+are also available here, imported on first use (``from rglib.rg import ...``).
 """
 from .._lazy import attach
 
@@ -13,6 +14,12 @@ __getattr__, __dir__, __all__ = attach(
             'ring_block_split', 'renormalized_hamiltonian', 'CumulantDecomposition', 'cumulant_decomposition',
             'log_mgf_taylor_coefficients', 'cumulants_from_distribution', 'log_mgf_convergence_radius',
             'ring_subset_ranges', 'coupling_weight_by_range', 'block_environment_mutual_information'
+        ],
+        'cumulant_rg': [
+            'REDUCTION_FACTOR', 'BlockMoments', 'majority_block_moments', 'BlockCouplings',
+            'block_cumulant_couplings', 'TriangularTables', 'triangular_cumulant_tables', 'GeneratedCouplings',
+            'triangular_generated_couplings', 'triangular_recursion', 'NvLFixedPoint', 'nvl_fixed_point',
+            'nvl_critical_coupling'
         ],
         'decimation': [
             'MAX_STEPS', 'MAX_ENUMERATION_N', 'DecimationFlow', 'decimate_1d', 'decimation_flow',
