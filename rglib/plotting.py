@@ -3,6 +3,11 @@
 The palette is Okabe & Ito's colour-blind-safe set; figures have an opaque white background, so they stay
 readable on the dark theme of the HTML book. Colour maps: ``viridis`` (sequential), ``RdBu_r`` (diverging,
 centred on zero) and a two-colour map for spin snapshots.
+
+Helpers that chapters share: :func:`label_panels` (panel letters), :func:`show_spins` (a spin snapshot),
+:func:`plain_log_ticks` (log axes labelled 1, 2, 5, 10, ...), :func:`integer_ticks` (index axes),
+:func:`marker_legend_handles` (legend entries that explain marker styles) and :func:`flow_arrows` (arrow heads
+on flow paths).
 """
 from __future__ import annotations
 
@@ -12,6 +17,9 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 from cycler import cycler
 from matplotlib.colors import ListedColormap
+from matplotlib.image import AxesImage
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 __all__ = [
     "PALETTE",
@@ -23,6 +31,11 @@ __all__ = [
     "use_book_style",
     "label_panels",
     "color_cycle",
+    "show_spins",
+    "plain_log_ticks",
+    "integer_ticks",
+    "marker_legend_handles",
+    "flow_arrows",
 ]
 
 #: Okabe & Ito (2008) colour-blind-safe palette, by name.
@@ -132,3 +145,60 @@ def flow_arrows(ax: plt.Axes, x, y, color: str, *, min_length: float = 0.06, y_s
                     arrowprops=dict(arrowstyle="-|>", color=color, lw=1.0, mutation_scale=11), zorder=zorder)
         drawn += 1
     return drawn
+
+
+def show_spins(ax: plt.Axes, spins, title: str | None = None) -> AxesImage:
+    """Draw one configuration of +-1 spins (shape ``(L1, L2)``) with :data:`SPIN_CMAP`, without axes.
+
+    +1 is dark blue and -1 light grey, whatever the values present; ``title`` goes above the panel.
+    """
+    import numpy as np
+
+    arr = np.asarray(spins)
+    if arr.ndim != 2 or not np.isin(arr, (-1, 1)).all():
+        raise ValueError(f"spins must be a 2-D array of +-1 values; got shape {arr.shape}")
+    im = ax.imshow(arr, cmap=SPIN_CMAP, vmin=-1, vmax=1, interpolation="nearest")
+    if title is not None:
+        ax.set_title(title)
+    ax.set_axis_off()
+    return im
+
+
+def plain_log_ticks(ax: plt.Axes, axis: str = "both", subs: tuple[float, ...] = (1.0, 2.0, 5.0)) -> None:
+    """Label logarithmic axes with plain numbers at ``subs`` times powers of ten (1, 2, 5, 10, 20, ...).
+
+    ``axis`` is ``"x"``, ``"y"`` or ``"both"``; the axes must already be on a log scale. Minor labels are
+    switched off, so short log axes do not fill with scientific-notation labels.
+    """
+    if axis not in ("x", "y", "both"):
+        raise ValueError(f"axis must be 'x', 'y' or 'both'; got {axis!r}")
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+    for which in ("x", "y") if axis == "both" else (axis,):
+        a = ax.xaxis if which == "x" else ax.yaxis
+        if a.get_scale() != "log":
+            raise ValueError(f"the {which} axis must be on a log scale (set_{which}scale('log') first)")
+        base = a.get_transform().base
+        a.set_major_locator(LogLocator(base=base, subs=subs))
+        a.set_major_formatter(plain)
+        a.set_minor_formatter(NullFormatter())
+
+
+def integer_ticks(axes: plt.Axes | Iterable[plt.Axes]) -> None:
+    """Put ticks only at integers on both axes of each of ``axes`` (matrix indices, lattice sites)."""
+    for ax in [axes] if isinstance(axes, plt.Axes) else axes:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def marker_legend_handles(styles: dict[str, dict], color: str = "grey") -> list[Line2D]:
+    """Legend entries that explain marker styles, drawn without data.
+
+    ``styles`` maps a label to :class:`~matplotlib.lines.Line2D` keywords, e.g.
+    ``{"Metropolis": dict(marker="o"), "Swendsen-Wang": dict(marker="s", mfc="none")}``; the entries have no
+    line and the neutral ``color`` unless the keywords say otherwise.
+    """
+    handles = []
+    for label, kw in styles.items():
+        kw = {"ls": "none", "color": color, **kw}
+        handles.append(Line2D([], [], label=label, **kw))
+    return handles

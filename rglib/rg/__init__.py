@@ -1,7 +1,8 @@
-"""Coarse-graining: 1D and 2D decimation and their relative entropies, truncated flows, cumulant expansions,
-block-spin RG (exact on small systems and on configuration arrays), the Gaussian DBM.
+"""Coarse-graining: 1D and 2D decimation and their relative entropies, truncated flows, cumulant expansions and
+the Niemeijer-van Leeuwen cumulant RG, block-spin RG (exact on small systems and on configuration arrays), the
+Gaussian DBM.
 
-Submodules: ``blocking``, ``blockspin``, ``cumulants``, ``decimation``, ``decimation_2d``, ``gaussian_dbm``, ``gaussian_dbm_numerics``, ``kl_1d``, ``kl_2d``, ``truncation``.
+Submodules: ``blocking``, ``blockspin``, ``cumulant_rg``, ``cumulants``, ``decimation``, ``decimation_2d``, ``gaussian_dbm``, ``gaussian_dbm_numerics``, ``kl_1d``, ``kl_2d``, ``truncation``.
 Their public names are also available here, imported on first use (``from rglib.rg import ...``).
 """
 from .._lazy import attach
@@ -18,6 +19,12 @@ __getattr__, __dir__, __all__ = attach(
             'ring_hamiltonian', 'RingBlockSplit', 'ring_block_split', 'renormalized_hamiltonian',
             'CumulantDecomposition', 'cumulant_decomposition', 'ring_subset_ranges', 'coupling_weight_by_range',
             'block_environment_mutual_information'
+        ],
+        'cumulant_rg': [
+            'REDUCTION_FACTOR', 'BlockMoments', 'majority_block_moments', 'BlockCouplings',
+            'block_cumulant_couplings', 'TriangularTables', 'triangular_cumulant_tables', 'GeneratedCouplings',
+            'triangular_generated_couplings', 'triangular_recursion', 'NvLFixedPoint', 'nvl_fixed_point',
+            'nvl_critical_coupling'
         ],
         'cumulants': [
             'MAX_ORDER', 'MAX_LATTICE_DEGREE', 'log_mgf_taylor_coefficients', 'cumulants_from_distribution',
