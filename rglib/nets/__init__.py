@@ -1,8 +1,8 @@
 """Deep networks: Gaussian quadrature of activations, mean-field signal propagation and criticality, random MLPs
-and their batched training, the reconstruction cascade and trainability, RBMs (exact marginals, receptive
-fields, flows).
+and their batched training, relative entropy across layers and finite-width corrections, the reconstruction
+cascade and trainability, RBMs (exact marginals, receptive fields, flows).
 
-Submodules: ``architectures``, ``cascade``, ``criticality``, ``meanfield``, ``mlp``, ``quadrature``, ``rbm``, ``rbm_exact``, ``rbm_flow_analysis``, ``receptive_fields``, ``stacked``, ``trainability``, ``training``.
+Submodules: ``architectures``, ``cascade``, ``criticality``, ``finite_width``, ``layer_kl``, ``meanfield``, ``mlp``, ``quadrature``, ``rbm``, ``rbm_exact``, ``rbm_flow_analysis``, ``receptive_fields``, ``stacked``, ``trainability``, ``training``.
 Their public names are also available here, imported on first use (``from rglib.nets import ...``).
 """
 from .._lazy import attach
@@ -20,6 +20,15 @@ __getattr__, __dir__, __all__ = attach(
         'criticality': [
             'fixed_point_q', 'fixed_point_c', 'chi1', 'chi_c', 'correlation_depth', 'length_depth',
             'PhaseSummary', 'phase_summary', 'CriticalLine', 'critical_line', 'critical_weight_variance'
+        ],
+        'finite_width': [
+            'VertexEstimate', 'four_point_vertex', 'VertexPrediction', 'vertex_recursion', 'relu_vertex_exact',
+            'MetricCovariance', 'metric_covariance', 'sample_preactivations', 'MAX_RANDOM_NUMBERS'
+        ],
+        'layer_kl': [
+            'LayerFits', 'LayerKL', 'isotropic_fits', 'isotropic_entropy', 'first_layer_variance',
+            'layer_kl_divergence', 'mean_field_layer_kl', 'mean_field_kl_spread', 'log_det_bias',
+            'MAX_KL_MULTIPLY_ADDS'
         ],
         'meanfield': [
             'MAX_VARIANCE', 'MAX_DEPTH', 'MAX_MAP_EVALUATIONS', 'MAX_PAIR_EVALUATIONS', 'q_map', 'c_map',
