@@ -1,7 +1,8 @@
 """Deep networks: Gaussian quadrature of activations, mean-field signal propagation, random MLPs and their
 batched training, RBMs.
 
-Submodules: ``architectures``, ``meanfield``, ``mlp``, ``quadrature``, ``rbm``, ``stacked``, ``training``.
+Submodules: ``architectures``, ``finite_width``, ``layer_kl``, ``meanfield``, ``mlp``, ``quadrature``, ``rbm``,
+``stacked``, ``training``.
 Their public names are also available here, imported on first use (``from rglib.nets import ...``).
 """
 from .._lazy import attach
@@ -11,6 +12,14 @@ __getattr__, __dir__, __all__ = attach(
     {
         'architectures': [
             'wide_widths', 'shrinking_widths'
+        ],
+        'finite_width': [
+            'VertexEstimate', 'four_point_vertex', 'VertexPrediction', 'vertex_recursion', 'relu_vertex_exact',
+            'sample_preactivations'
+        ],
+        'layer_kl': [
+            'LayerFits', 'LayerKL', 'isotropic_fits', 'isotropic_entropy', 'first_layer_variance',
+            'layer_kl_divergence', 'mean_field_layer_kl', 'log_det_bias'
         ],
         'meanfield': [
             'q_map', 'c_map', 'kernel_map', 'q_trajectory', 'c_trajectory', 'kernel_trajectory',
