@@ -11,6 +11,7 @@ import torch
 from rglib.nets import meanfield as mf
 from rglib.nets.finite_width import (
     four_point_vertex,
+    metric_covariance,
     relu_vertex_exact,
     sample_preactivations,
     vertex_recursion,
@@ -176,3 +177,47 @@ def test_bad_input_names_the_argument():
         sample_preactivations(1.0, 3, 10, 1.0, 0.0, 5, seed=None)
     with pytest.raises(ValueError, match="sigma_w2"):
         sample_preactivations(1.0, 3, 10, -1.0, 0.0, 5, seed=0)
+
+
+# ------------------------------------------------------------------------------------------ two inputs
+def test_metric_covariance_of_orthogonal_inputs_without_bias_vanishes():
+    mc = metric_covariance((0.6, 1.1, 0.0), 8, 50, 1.3, 0.0)
+    np.testing.assert_allclose(mc.covariance[:, 2], 0.0, atol=1e-15)
+    assert np.all(mc.covariance[1:, :2] > 0)
+
+
+def test_metric_covariance_against_random_networks():
+    """Two inputs through 16000 random tanh networks (batched weights drawn here): the covariance of their
+    metrics, from the unbiased pair estimator E[z_ia^2 z_jb^2]_{i != j} - E[z_a^2] E[z_b^2], against the
+    leading-order recursion."""
+    n0, n, depth, sw, sb = 40, 24, 5, 1.6, 0.1
+    rng = np.random.default_rng(0)
+    xa, xb = rng.normal(size=n0), rng.normal(size=n0)
+    xb = 0.6 * xa + 0.8 * xb
+    kernel = (sw * xa @ xa / n0 + sb, sw * xb @ xb / n0 + sb, sw * xa @ xb / n0 + sb)
+    x = torch.tensor(np.stack([xa, xb], 1))  # (n0, 2)
+    g = torch.Generator().manual_seed(1)
+    chunks = []
+    for _ in range(16):
+        m = 1000
+        z = torch.randn(m, n, n0, generator=g, dtype=torch.float64) @ x * math.sqrt(sw / n0) \
+            + math.sqrt(sb) * torch.randn(m, n, 1, generator=g, dtype=torch.float64)
+        layers = [z]
+        for _ in range(depth - 1):
+            w = torch.randn(m, n, n, generator=g, dtype=torch.float64) * math.sqrt(sw / n)
+            z = w @ torch.tanh(z) + math.sqrt(sb) * torch.randn(m, n, 1, generator=g, dtype=torch.float64)
+            layers.append(z)
+        z2 = torch.stack(layers, 1).square().numpy()  # (m, depth, n, 2)
+        a, b = z2[..., 0], z2[..., 1]
+        pair = (a.sum(-1) * b.sum(-1) - (a * b).sum(-1)) / (n * (n - 1))
+        chunks.append(np.stack([a.mean(-1), b.mean(-1), pair], -1))
+    stats = np.concatenate(chunks)
+    s = stats.shape[0]
+    mean = stats.mean(0)
+    cov_hat = mean[:, 2] - mean[:, 0] * mean[:, 1]
+    loo = (stats.sum(0)[None] - stats) / (s - 1)  # jackknife error of the covariance estimate
+    cov_loo = loo[..., 2] - loo[..., 0] * loo[..., 1]
+    err = np.sqrt((s - 1) / s * ((cov_loo - cov_loo.mean(0)) ** 2).sum(0))
+    pred = metric_covariance(kernel, depth, n, sw, sb).covariance[:, 2]
+    assert np.all(np.abs(cov_hat - pred) < 4 * err + 1e-12)
+    assert np.all(pred[3:] > 5 * err[3:])  # the compared covariance is resolved in the deeper layers

@@ -17,6 +17,7 @@ from rglib.nets.layer_kl import (
     isotropic_fits,
     layer_kl_divergence,
     log_det_bias,
+    mean_field_kl_spread,
     mean_field_layer_kl,
 )
 
@@ -305,3 +306,20 @@ def test_bad_input_names_the_argument():
         log_det_bias(5, 6)
     with pytest.raises(ValueError, match="variance"):
         isotropic_entropy(10, -1.0)
+
+
+def test_spread_over_networks_matches_the_leading_order_prediction():
+    """The standard deviation of D_m/N over random networks against mean_field_kl_spread, with the 99.9%
+    chi-square band of a standard deviation estimated from S networks."""
+    from scipy import stats
+
+    n, depth, sw, sb, s = 128, 8, 2.5, 0.05, 80
+    x = np.random.default_rng(1).random(784) * 0.7
+    q0 = first_layer_variance(x, sw, sb)
+    runs = np.array([layer_kl_divergence(GaussianMLP([784] + [n] * depth, sw, sb, seed=k), x, n_mc=200,
+                                         seed=k).kl / n for k in range(s)])
+    pred = mean_field_kl_spread(q0, depth, n, sw, sb)
+    ratio = runs[:, 1:].var(0, ddof=1) / pred[1:] ** 2
+    lo, hi = stats.chi2.ppf([0.0005, 0.9995], s - 1) / (s - 1)
+    assert np.all((ratio > lo) & (ratio < hi)), ratio
+    assert pred[0] == 0.0 and np.all(runs[:, 0] == 0.0)

@@ -76,6 +76,7 @@ from scipy.special import digamma
 
 from .._checks import check_int, check_real_array
 from . import meanfield as mf
+from .finite_width import metric_covariance
 from .mlp import GaussianMLP
 
 __all__ = [
@@ -86,6 +87,7 @@ __all__ = [
     "first_layer_variance",
     "layer_kl_divergence",
     "mean_field_layer_kl",
+    "mean_field_kl_spread",
     "log_det_bias",
 ]
 
@@ -513,3 +515,41 @@ def mean_field_layer_kl(q0, depth: int, sigma_w2, sigma_b2, *, activation: str =
         one_minus_c.append(1.0 - qab / qaa)
     omc = np.stack(one_minus_c, -1).reshape(q0a.shape + (depth,))
     return 0.5 * np.log(ratio * omc)
+
+
+def mean_field_kl_spread(q0, depth: int, width: int, sigma_w2, sigma_b2) -> np.ndarray:
+    r"""Leading-order standard deviation of :math:`D_m/N` over random tanh networks of width ``N`` (isotropic
+    target, reference layer 0, many Monte Carlo samples).
+
+    Write the fitted reference variance as :math:`\sigma_0^2 = q^0(1+\varepsilon_0)`, the target fit as
+    :math:`\sigma_m^2 = q^m(1+\varepsilon_m)` and the Monte Carlo average as
+    :math:`\langle Q_m\rangle_p/N = q^m(1+\eta_m)`. Then :math:`D_m/N = \frac12\ln\frac{q^m}{q^0}
+    + \frac12(\eta_m-\varepsilon_0) + O(1/N)`: the target variance drops out at first order (the fit
+    minimises the cross entropy). :math:`\varepsilon_0` is a chi-square fluctuation of variance :math:`2/N`;
+    the samples start from :math:`\sigma_0^2`, so :math:`\eta_m` inherits it with the elasticity
+    :math:`g_m = \frac{\partial q^m}{\partial q^0}\frac{q^0}{q^m}` of the length map, plus the
+    network-to-network fluctuation of the metric shared by two independent samples (their covariance from
+    :func:`~rglib.nets.finite_width.metric_covariance`, started at :math:`K^0 = \mathrm{diag}(q^0, q^0)`):
+
+    .. math::
+        \operatorname{sd}\Big(\frac{D_m}{N}\Big) \simeq \frac12\Big[(1-g_m)^2\,\frac{2}{N}
+          + \frac{\operatorname{Cov}(\hat G^m_a,\hat G^m_b)}{(q^m)^2}\Big]^{1/2}.
+
+    Returns
+    -------
+    ndarray, shape (depth,)
+
+    Examples
+    --------
+    >>> sd = mean_field_kl_spread(0.2, 30, 784, 2.5, 0.05)
+    >>> float(sd[0]), round(float(sd[-1] * np.sqrt(784)), 2)          # deep layers: about 1/sqrt(2N)
+    (0.0, 0.72)
+    """
+    q = float(check_real_array(q0, "q0", lower=0, lower_strict=True))
+    depth = check_int(depth, "depth")
+    width = check_int(width, "width")
+    mc = metric_covariance((q, q, 0.0), depth, width, sigma_w2, sigma_b2)
+    qm = mc.kernel[:, 0]
+    elasticity = np.concatenate([[1.0], np.cumprod(mc.chi_parallel[:-1, 0])]) * q / qm
+    var = 0.25 * ((1.0 - elasticity) ** 2 * 2.0 / width + mc.covariance[:, 2] / qm ** 2)
+    return np.sqrt(var)
