@@ -175,6 +175,8 @@ def test_bad_input_names_the_argument():
         sample_preactivations(1.0, 3, 10, 1.0, 0.0, 5, seed=0, method="fast")
     with pytest.raises(TypeError, match="seed"):
         sample_preactivations(1.0, 3, 10, 1.0, 0.0, 5, seed=None)
+    with pytest.raises(ValueError, match="n_networks"):
+        sample_preactivations(1.0, 100, 1000, 1.0, 0.0, 10**7, seed=0)
     with pytest.raises(ValueError, match="sigma_w2"):
         sample_preactivations(1.0, 3, 10, -1.0, 0.0, 5, seed=0)
 

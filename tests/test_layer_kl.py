@@ -10,7 +10,7 @@ import torch
 
 from rglib.entropy import gaussian_kl
 from rglib.nets import GaussianMLP
-from rglib.nets import meanfield as mf
+from rglib.nets import correlation_depth, fixed_point_q
 from rglib.nets.layer_kl import (
     first_layer_variance,
     isotropic_entropy,
@@ -232,7 +232,7 @@ def test_cuda_matches_cpu():
 # ------------------------------------------------------------------------------------------ mean field
 def test_mean_field_curves_fixed_point_and_monotonicity():
     sw, sb = 1.5, 0.05
-    qs = mf.fixed_point_q(sw, sb)
+    qs = fixed_point_q(sw, sb)
     for qv in ("target", "reference"):
         flat = mean_field_layer_kl(qs, 20, sw, sb, q_variance=qv)
         assert np.allclose(flat, 0.0, atol=1e-12)  # start on the fixed point: nothing changes
@@ -248,9 +248,9 @@ def test_mean_field_curves_fixed_point_and_monotonicity():
 
 def test_mean_field_diagonal_falls_at_the_correlation_rate_in_the_ordered_phase():
     sw, sb = 1.0, 0.05
-    d = mean_field_layer_kl(mf.fixed_point_q(sw, sb), 80, sw, sb, target="diagonal")
+    d = mean_field_layer_kl(fixed_point_q(sw, sb), 80, sw, sb, target="diagonal")
     slope = d[-1] - d[-2]
-    assert slope == pytest.approx(-0.5 / mf.correlation_depth(sw, sb), rel=1e-3)
+    assert slope == pytest.approx(-0.5 / correlation_depth(sw, sb), rel=1e-3)
 
 
 def test_sampled_curve_approaches_mean_field_at_large_width():
@@ -290,6 +290,7 @@ def test_bad_input_names_the_argument():
         (dict(reference_samples=np.zeros((3, 7))), ValueError, "reference_samples"),
         (dict(debias_log_det=1), TypeError, "debias_log_det"),
         (dict(dtype=torch.int32), TypeError, "dtype"),
+        (dict(n_mc=10**13), ValueError, "n_mc"),
     ]
     for kwargs, exc, word in cases:
         with pytest.raises(exc, match=word):

@@ -14,12 +14,13 @@ __getattr__, __dir__, __all__ = attach(
             'wide_widths', 'shrinking_widths'
         ],
         'finite_width': [
-            'VertexEstimate', 'four_point_vertex', 'VertexPrediction', 'vertex_recursion', 'relu_vertex_exact',
-            'MetricCovariance', 'metric_covariance', 'sample_preactivations'
+            'MAX_RANDOM_NUMBERS', 'VertexEstimate', 'four_point_vertex', 'VertexPrediction', 'vertex_recursion',
+            'relu_vertex_exact', 'MetricCovariance', 'metric_covariance', 'sample_preactivations'
         ],
         'layer_kl': [
-            'LayerFits', 'LayerKL', 'isotropic_fits', 'isotropic_entropy', 'first_layer_variance',
-            'layer_kl_divergence', 'mean_field_layer_kl', 'mean_field_kl_spread', 'log_det_bias'
+            'MAX_KL_MULTIPLY_ADDS', 'LayerFits', 'LayerKL', 'isotropic_fits', 'isotropic_entropy',
+            'first_layer_variance', 'layer_kl_divergence', 'mean_field_layer_kl', 'mean_field_kl_spread',
+            'log_det_bias'
         ],
         'meanfield': [
             'q_map', 'c_map', 'kernel_map', 'q_trajectory', 'c_trajectory', 'kernel_trajectory',

@@ -74,7 +74,11 @@ __all__ = [
     "MetricCovariance",
     "metric_covariance",
     "sample_preactivations",
+    "MAX_RANDOM_NUMBERS",
 ]
+
+#: Largest number of random numbers :func:`sample_preactivations` draws (networks x layers x weights).
+MAX_RANDOM_NUMBERS = 10**12
 
 _PHI = {"tanh": torch.tanh, "relu": torch.relu}
 #: Networks drawn per batch by :func:`sample_preactivations`; fixed, so that a seed fixes the result.
@@ -413,6 +417,11 @@ def sample_preactivations(q1, depth: int, width: int, sigma_w2, sigma_b2, n_netw
         raise TypeError(f"dtype must be torch.float32 or torch.float64; got {dtype}")
     if not isinstance(progress, (bool, np.bool_)):
         raise TypeError(f"progress must be a bool; got {type(progress).__name__}")
+    per_layer = width * width + width if method == "weights" else width
+    if n_networks * depth * per_layer > MAX_RANDOM_NUMBERS:
+        raise ValueError(f"n_networks = {n_networks} networks of depth {depth} and width {width} need "
+                         f"{n_networks * depth * per_layer:.2e} random numbers (> MAX_RANDOM_NUMBERS = "
+                         f"{MAX_RANDOM_NUMBERS:.0e}); use fewer networks or method='conditional'")
     device = torch.device("cpu") if device is None else torch.device(device)
     gen = _torch_generator(seed)
     out = np.empty((n_networks, depth, width))

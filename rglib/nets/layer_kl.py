@@ -89,7 +89,11 @@ __all__ = [
     "mean_field_layer_kl",
     "mean_field_kl_spread",
     "log_det_bias",
+    "MAX_KL_MULTIPLY_ADDS",
 ]
+
+#: Largest number of multiply-adds :func:`layer_kl_divergence` accepts (inputs x samples x weights).
+MAX_KL_MULTIPLY_ADDS = 10**13
 
 _PHI = {"tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
 _TARGETS = ("isotropic", "diagonal", "full")
@@ -371,6 +375,11 @@ def layer_kl_divergence(network: GaussianMLP, x, *, n_mc: int = 1000, seed=None,
     else:
         n_mc = check_int(n_mc, "n_mc", minimum=2)
         gen = _generator(seed)
+    weights_after = sum(int(a) * int(b) for a, b in zip(widths[r:-1], widths[r + 1:]))
+    if n_inputs * n_mc * weights_after > MAX_KL_MULTIPLY_ADDS:
+        raise ValueError(f"n_mc = {n_mc} samples for {n_inputs} inputs need {n_inputs * n_mc * weights_after:.2e} "
+                         f"multiply-adds (> MAX_KL_MULTIPLY_ADDS = {MAX_KL_MULTIPLY_ADDS:.0e}); use fewer samples "
+                         "or inputs")
     if target == "full" and r < n_layers - 1 and n_mc <= int(widths[r + 1:].max()) + 1:
         raise ValueError(f"target='full' needs n_mc > N_m + 1 for every layer after the reference (largest "
                          f"width {int(widths[r + 1:].max())}); got n_mc = {n_mc}")
@@ -486,8 +495,9 @@ def mean_field_layer_kl(q0, depth: int, sigma_w2, sigma_b2, *, activation: str =
 
     Examples
     --------
+    >>> from rglib.nets import fixed_point_q
     >>> d = mean_field_layer_kl(0.2, 40, 1.5, 0.05)
-    >>> round(float(d[-1]), 4), round(float(0.5 * np.log(mf.fixed_point_q(1.5, 0.05) / 0.2)), 4)  # 1/2 ln(q*/q0)
+    >>> round(float(d[-1]), 4), round(float(0.5 * np.log(fixed_point_q(1.5, 0.05) / 0.2)), 4)  # 1/2 ln(q*/q0)
     (0.3686, 0.3686)
     """
     q0a = check_real_array(q0, "q0", lower=0, lower_strict=True)
