@@ -309,12 +309,14 @@ def test_bad_input_names_the_argument():
         isotropic_entropy(10, -1.0)
 
 
-def test_spread_over_networks_matches_the_leading_order_prediction():
+@pytest.mark.parametrize("sw", [1.5, 2.5])
+def test_spread_over_networks_matches_the_leading_order_prediction(sw):
     """The standard deviation of D_m/N over random networks against mean_field_kl_spread, with the 99.9%
-    chi-square band of a standard deviation estimated from S networks."""
+    chi-square band of a standard deviation estimated from S networks; sigma_w^2 = 1.5 (samples become strongly
+    correlated, so the shared sampling noise of the last layer matters) and 2.5 (chaotic)."""
     from scipy import stats
 
-    n, depth, sw, sb, s = 128, 8, 2.5, 0.05, 80
+    n, depth, sb, s = 128, 12, 0.05, 80
     x = np.random.default_rng(1).random(784) * 0.7
     q0 = first_layer_variance(x, sw, sb)
     runs = np.array([layer_kl_divergence(GaussianMLP([784] + [n] * depth, sw, sb, seed=k), x, n_mc=200,
@@ -323,4 +325,26 @@ def test_spread_over_networks_matches_the_leading_order_prediction():
     ratio = runs[:, 1:].var(0, ddof=1) / pred[1:] ** 2
     lo, hi = stats.chi2.ppf([0.0005, 0.9995], s - 1) / (s - 1)
     assert np.all((ratio > lo) & (ratio < hi)), ratio
+    assert lo < ratio.mean() < hi  # also on average over the (correlated) layers
     assert pred[0] == 0.0 and np.all(runs[:, 0] == 0.0)
+
+
+def test_spread_with_a_deeper_reference_layer_includes_its_vertex():
+    """Reference layer 3 of width-96 tanh networks: the fitted reference variance fluctuates by the four-point
+    vertex of layer 3 as well as by the chi-square term, and the spread over networks follows."""
+    from scipy import stats
+
+    from rglib.nets import q_trajectory
+    from rglib.nets.finite_width import vertex_recursion
+
+    n, depth, sw, sb, s, r = 96, 9, 2.5, 0.05, 80, 3
+    x = np.random.default_rng(2).random(784) * 0.5
+    q0 = first_layer_variance(x, sw, sb)
+    runs = np.array([layer_kl_divergence(GaussianMLP([784] + [n] * depth, sw, sb, seed=k), x, n_mc=200, seed=k,
+                                         reference_layer=r).kl[r:] / n for k in range(s)])
+    r_ref = vertex_recursion(q0, r + 1, n, sw, sb).vertex[-1]
+    pred = mean_field_kl_spread(q_trajectory(q0, r, sw, sb)[-1], depth - r, n, sw, sb, reference_vertex=r_ref)
+    ratio = runs[:, 1:].var(0, ddof=1) / pred[1:] ** 2
+    lo, hi = stats.chi2.ppf([0.0005, 0.9995], s - 1) / (s - 1)
+    assert np.all((ratio > lo) & (ratio < hi)), ratio
+    assert r_ref > 0.25 * 2.0 / n  # the vertex adds more than a quarter to the reference fluctuation

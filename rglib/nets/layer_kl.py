@@ -527,7 +527,7 @@ def mean_field_layer_kl(q0, depth: int, sigma_w2, sigma_b2, *, activation: str =
     return 0.5 * np.log(ratio * omc)
 
 
-def mean_field_kl_spread(q0, depth: int, width: int, sigma_w2, sigma_b2) -> np.ndarray:
+def mean_field_kl_spread(q0, depth: int, width: int, sigma_w2, sigma_b2, *, reference_vertex=0.0) -> np.ndarray:
     r"""Leading-order standard deviation of :math:`D_m/N` over random tanh networks of width ``N`` (isotropic
     target, reference layer 0, many Monte Carlo samples).
 
@@ -535,15 +535,31 @@ def mean_field_kl_spread(q0, depth: int, width: int, sigma_w2, sigma_b2) -> np.n
     :math:`\sigma_m^2 = q^m(1+\varepsilon_m)` and the Monte Carlo average as
     :math:`\langle Q_m\rangle_p/N = q^m(1+\eta_m)`. Then :math:`D_m/N = \frac12\ln\frac{q^m}{q^0}
     + \frac12(\eta_m-\varepsilon_0) + O(1/N)`: the target variance drops out at first order (the fit
-    minimises the cross entropy). :math:`\varepsilon_0` is a chi-square fluctuation of variance :math:`2/N`;
-    the samples start from :math:`\sigma_0^2`, so :math:`\eta_m` inherits it with the elasticity
+    minimises the cross entropy). :math:`\varepsilon_0` is a chi-square fluctuation of variance :math:`2/N`
+    (plus the normalised four-point vertex ``reference_vertex`` when the reference is a deeper layer, whose
+    variance itself fluctuates from network to network); the samples start from :math:`\sigma_0^2`, so :math:`\eta_m` inherits it with the elasticity
     :math:`g_m = \frac{\partial q^m}{\partial q^0}\frac{q^0}{q^m}` of the length map, plus the
     network-to-network fluctuation of the metric shared by two independent samples (their covariance from
-    :func:`~rglib.nets.finite_width.metric_covariance`, started at :math:`K^0 = \mathrm{diag}(q^0, q^0)`):
+    :func:`~rglib.nets.finite_width.metric_covariance`, started at :math:`K^0 = \mathrm{diag}(q^0, q^0)`), plus
+    the sampling noise of the ``N`` neurons of layer ``m`` itself, which two samples share in proportion to
+    their mean-field correlation :math:`c^m = K^m_{ab}/K^m_{aa}`:
 
     .. math::
-        \operatorname{sd}\Big(\frac{D_m}{N}\Big) \simeq \frac12\Big[(1-g_m)^2\,\frac{2}{N}
-          + \frac{\operatorname{Cov}(\hat G^m_a,\hat G^m_b)}{(q^m)^2}\Big]^{1/2}.
+        \operatorname{sd}\Big(\frac{D_m}{N}\Big) \simeq \frac12\Big[(1-g_m)^2\,\Big(\frac{2}{N}+r_{\rm ref}\Big)
+          + \frac{\operatorname{Cov}(\hat G^m_a,\hat G^m_b)}{(q^m)^2} + \frac{2(c^m)^2}{N}\Big]^{1/2}.
+
+    Parameters
+    ----------
+    q0 : float
+        Mean-field variance of the reference layer.
+    depth : int
+        Number of layers from the reference on (the result has this length; entry 0 is the reference).
+    width : int
+        Common width ``N`` of the layers.
+    sigma_w2, sigma_b2 : float
+    reference_vertex : float
+        :math:`r_{\rm ref}`, the normalised four-point vertex of the reference layer
+        (:func:`~rglib.nets.finite_width.vertex_recursion`); 0 for the first layer.
 
     Returns
     -------
@@ -552,14 +568,17 @@ def mean_field_kl_spread(q0, depth: int, width: int, sigma_w2, sigma_b2) -> np.n
     Examples
     --------
     >>> sd = mean_field_kl_spread(0.2, 30, 784, 2.5, 0.05)
-    >>> float(sd[0]), round(float(sd[-1] * np.sqrt(784)), 2)          # deep layers: about 1/sqrt(2N)
-    (0.0, 0.72)
+    >>> float(sd[0]), round(float(sd[-1] * np.sqrt(784)), 2)   # deep layers: a little above 1/sqrt(2) = 0.71
+    (0.0, 0.78)
     """
     q = float(check_real_array(q0, "q0", lower=0, lower_strict=True))
     depth = check_int(depth, "depth")
     width = check_int(width, "width")
+    r_ref = float(check_real_array(reference_vertex, "reference_vertex", lower=0))
     mc = metric_covariance((q, q, 0.0), depth, width, sigma_w2, sigma_b2)
     qm = mc.kernel[:, 0]
     elasticity = np.concatenate([[1.0], np.cumprod(mc.chi_parallel[:-1, 0])]) * q / qm
-    var = 0.25 * ((1.0 - elasticity) ** 2 * 2.0 / width + mc.covariance[:, 2] / qm ** 2)
+    corr = mc.kernel[:, 2] / qm
+    var = 0.25 * ((1.0 - elasticity) ** 2 * (2.0 / width + r_ref) + mc.covariance[:, 2] / qm ** 2
+                  + 2.0 * corr ** 2 / width)
     return np.sqrt(var)
