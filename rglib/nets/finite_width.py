@@ -88,23 +88,23 @@ NETWORKS_PER_BATCH = 32
 class VertexEstimate(NamedTuple):
     r"""Estimates of :func:`four_point_vertex`; fields have the shape of ``z`` without its first and last axes."""
 
-    vertex: np.ndarray  #: r = E[z_i^2 z_j^2]_{i != j} / E[z^2]^2 - 1, the normalised four-point vertex V/(n G^2)
+    vertex: np.ndarray  #: ``r = E[z_i^2 z_j^2]_(i != j) / E[z^2]^2 - 1``, the normalised vertex ``V / (n G^2)``
     vertex_error: np.ndarray  #: jackknife standard error of ``vertex`` (networks left out one at a time)
-    excess_kurtosis: np.ndarray  #: kappa = E z^4 / E[z^2]^2 - 3 of one neuron
+    excess_kurtosis: np.ndarray  #: ``kappa = E z^4 / E[z^2]^2 - 3`` of one neuron
     excess_kurtosis_error: np.ndarray  #: jackknife standard error of ``excess_kurtosis``
-    metric: np.ndarray  #: G = E z^2
+    metric: np.ndarray  #: ``G = E z^2``
     metric_error: np.ndarray  #: standard error of ``metric``
-    n_networks: int  #: number of networks (size of the first axis of z)
+    n_networks: int  #: number of networks (size of the first axis of ``z``)
 
 
 class VertexPrediction(NamedTuple):
     r"""Leading-order (1/n) prediction of :func:`vertex_recursion`, layers ``1 .. depth``."""
 
-    metric: np.ndarray  #: (depth,) G^l, the mean-field (infinite-width) variance
-    metric_variance: np.ndarray  #: (depth,) Var G-hat^l to leading order in 1/n
-    vertex: np.ndarray  #: (depth,) r^l = Var G-hat^l / (G^l)^2 = V^(l) / (n_{l-1} (G^l)^2)
-    excess_kurtosis: np.ndarray  #: (depth,) 3 r^l
-    chi_parallel: np.ndarray  #: (depth,) slope of the length map at G^l
+    metric: np.ndarray  #: ``(depth,)`` the mean-field (infinite-width) variance ``G^l``
+    metric_variance: np.ndarray  #: ``(depth,)`` the variance of the stochastic metric to leading order in ``1/n``
+    vertex: np.ndarray  #: ``(depth,)`` ``r^l = Var(G-hat^l) / (G^l)^2 = V^(l) / (n (G^l)^2)``
+    excess_kurtosis: np.ndarray  #: ``(depth,)`` ``3 r^l``
+    chi_parallel: np.ndarray  #: ``(depth,)`` slope of the length map at ``G^l``
 
 
 def _jackknife(stat_fn, columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -261,9 +261,9 @@ class MetricCovariance(NamedTuple):
     r"""Leading-order two-input result of :func:`metric_covariance`, layers ``0 .. depth - 1`` (layer 0 is the
     given starting kernel, exactly Gaussian)."""
 
-    kernel: np.ndarray  #: (depth, 3) mean-field K_aa, K_bb, K_ab
-    covariance: np.ndarray  #: (depth, 3) Var G-hat_a, Var G-hat_b, Cov(G-hat_a, G-hat_b) to leading order in 1/n
-    chi_parallel: np.ndarray  #: (depth, 2) slopes of the length map at K_aa and K_bb
+    kernel: np.ndarray  #: ``(depth, 3)`` the mean-field kernel ``K_aa, K_bb, K_ab``
+    covariance: np.ndarray  #: ``(depth, 3)`` ``Var(G_a), Var(G_b), Cov(G_a, G_b)`` of the metrics to order ``1/n``
+    chi_parallel: np.ndarray  #: ``(depth, 2)`` slopes of the length map at ``K_aa`` and ``K_bb``
 
 
 def _tanh_pair_moments(qa: float, qb: float, qab: float) -> float:

@@ -102,9 +102,9 @@ _TARGETS = ("isotropic", "diagonal", "full")
 class LayerFits(NamedTuple):
     """Isotropic Gaussian fit of every layer's pre-activations, one fit per input (:func:`isotropic_fits`)."""
 
-    mean: np.ndarray  #: (..., L) mean of z^m across the neurons of layer m
-    variance: np.ndarray  #: (..., L) variance (ddof=0) of z^m across the neurons of layer m
-    widths: np.ndarray  #: (L,) int, N_m
+    mean: np.ndarray  #: ``(..., L)`` mean of ``z^m`` across the neurons of layer ``m``
+    variance: np.ndarray  #: ``(..., L)`` variance (``ddof=0``) of ``z^m`` across the neurons of layer ``m``
+    widths: np.ndarray  #: ``(L,)`` int, the widths ``N_m``
 
 
 class LayerKL(NamedTuple):
@@ -114,14 +114,14 @@ class LayerKL(NamedTuple):
     layer are NaN.
     """
 
-    kl: np.ndarray  #: D_m in nats (0 at the reference layer)
-    entropy_reference: np.ndarray  #: H(p) = N_r/2 ln(2 pi e sigma_r^2), shape () or (B,)
-    log_det_term: np.ndarray  #: 1/2 ln|2 pi Sigma_q| of the target of each layer
-    q_term: np.ndarray  #: 1/2 <Q_m>_p: the Monte Carlo term (N_m/2 for moment-matched targets)
-    q_term_error: np.ndarray  #: standard error of q_term from the spread of the samples (0 where exact)
+    kl: np.ndarray  #: ``D_m`` in nats (0 at the reference layer)
+    entropy_reference: np.ndarray  #: ``H(p) = N_r ln(2 pi e sigma_r^2) / 2``, shape ``()`` or ``(B,)``
+    log_det_term: np.ndarray  #: ``ln det(2 pi Sigma_q) / 2`` of the target of each layer
+    q_term: np.ndarray  #: the Monte Carlo term ``<Q_m>_p / 2`` (``N_m / 2`` for moment-matched targets)
+    q_term_error: np.ndarray  #: standard error of ``q_term`` from the spread of the samples (0 where exact)
     fits: LayerFits  #: the isotropic fits of the input(s): mean and variance of every layer
-    widths: np.ndarray  #: (L,) int, N_m
-    reference_layer: int  #: r
+    widths: np.ndarray  #: ``(L,)`` int, the widths ``N_m``
+    reference_layer: int  #: the reference layer ``r``
     target: str  #: 'isotropic', 'diagonal' or 'full'
     n_mc: int  #: Monte Carlo samples per input
 
@@ -168,7 +168,8 @@ def log_det_bias(dim: int, n_samples: int) -> float:
     .. math::
         \sum_{i=1}^{d}\psi\Big(\frac{\nu-i+1}{2}\Big) + d\ln\frac{2}{\nu} + d\ln\frac{\nu}{n},\qquad \nu = n-1,
 
-    from :math:`\nu\hat\Sigma_{\rm unbiased}\sim\mathrm{Wishart}(\Sigma,\nu)` [3]_. Requires ``n_samples > dim``.
+    from :math:`\nu\hat\Sigma_{\rm unbiased}\sim\mathrm{Wishart}(\Sigma,\nu)` (Goodman 1963, see the module
+    references). Requires ``n_samples > dim``.
 
     Examples
     --------
@@ -537,7 +538,8 @@ def mean_field_kl_spread(q0, depth: int, width: int, sigma_w2, sigma_b2, *, refe
     + \frac12(\eta_m-\varepsilon_0) + O(1/N)`: the target variance drops out at first order (the fit
     minimises the cross entropy). :math:`\varepsilon_0` is a chi-square fluctuation of variance :math:`2/N`
     (plus the normalised four-point vertex ``reference_vertex`` when the reference is a deeper layer, whose
-    variance itself fluctuates from network to network); the samples start from :math:`\sigma_0^2`, so :math:`\eta_m` inherits it with the elasticity
+    variance itself fluctuates from network to network); the samples start from :math:`\sigma_0^2`, so
+    :math:`\eta_m` inherits it with the elasticity
     :math:`g_m = \frac{\partial q^m}{\partial q^0}\frac{q^0}{q^m}` of the length map, plus the
     network-to-network fluctuation of the metric shared by two independent samples (their covariance from
     :func:`~rglib.nets.finite_width.metric_covariance`, started at :math:`K^0 = \mathrm{diag}(q^0, q^0)`), plus
