@@ -2,7 +2,7 @@
 and their batched training, relative entropy across layers and finite-width corrections, the reconstruction
 cascade and trainability, RBMs (exact marginals, receptive fields, flows).
 
-Submodules: ``architectures``, ``cascade``, ``criticality``, ``finite_width``, ``layer_kl``, ``meanfield``, ``mlp``, ``quadrature``, ``rbm``, ``rbm_exact``, ``rbm_flow_analysis``, ``receptive_fields``, ``stacked``, ``trainability``, ``training``.
+Submodules: ``architectures``, ``cascade``, ``criticality``, ``finite_width``, ``layer_kl``, ``meanfield``, ``mlp``, ``quadrature``, ``rbm``, ``rbm_exact``, ``rbm_flow_analysis``, ``rbm_stack``, ``receptive_fields``, ``stacked``, ``trainability``, ``training``.
 Their public names are also available here, imported on first use (``from rglib.nets import ...``).
 """
 from .._lazy import attach
@@ -54,6 +54,10 @@ __getattr__, __dir__, __all__ = attach(
         'rbm_flow_analysis': [
             'chain_as_rbm', 'rbm_layer_log_marginal', 'curve_temperature', 'confusion_matrix',
             'axis_correlation', 'ScalingFit', 'fit_scaling_dimension'
+        ],
+        'rbm_stack': [
+            'RBMStack', 'train_rbm_stack', 'block_spin_stack', 'stack_up', 'stack_receptive_fields',
+            'receptive_field_side', 'GrowthFit', 'fit_growth_factor', 'LayerLattices', 'stack_lattices'
         ],
         'receptive_fields': [
             'PatchStatistics', 'align_signs', 'patch_statistics', 'periodic_displacement',
