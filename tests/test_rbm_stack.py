@@ -192,7 +192,7 @@ def test_stack_lattices_aligned_with_magnetization_and_reproducible():
     (lambda: receptive_field_side(np.full((1, 16), np.nan), (4, 4)), ValueError, "fields"),
     (lambda: fit_growth_factor([1, 1], [2.0, 3.0]), ValueError, "depths"),
     (lambda: fit_growth_factor([1, 2], [2.0, 0.0]), ValueError, "sides"),
-    (lambda: stack_lattices(block_spin_stack((8, 8), 2, 2), torch.ones(1, 64), (2, 32)), ValueError, "units"),
+    (lambda: stack_lattices(block_spin_stack((8, 8), 2, 2), torch.ones(1, 64), (2, 32)), ValueError, "stack and shape"),
     (lambda: stack_lattices(block_spin_stack((8, 8), 2, 1), torch.ones(1, 64), (8, 8), b=1), ValueError, "b"),
     (lambda: stack_lattices(block_spin_stack((8, 8), 2, 1), torch.ones(1, 64), (8, 9)), ValueError, "shape"),
 ])

@@ -389,9 +389,10 @@ def stack_lattices(stack: RBMStack, v, shape, *, b: int = 2, sample: bool = True
     L1, L2 = _check_shape(shape, stack.rbms[0].W.shape[0])
     b = check_int(b, "b", 2)
     for d, rbm in enumerate(stack.rbms, start=1):
-        if L1 % b**d or L2 % b**d or rbm.W.shape[1] != (L1 // b**d) * (L2 // b**d):
-            raise ValueError(f"depth {d} has {rbm.W.shape[1]} units; stack_lattices needs (L1/b^d)(L2/b^d) units "
-                             f"on a {L1} x {L2} lattice with b = {b}")
+        need = (L1 // b**d) * (L2 // b**d) if L1 % b**d == 0 and L2 % b**d == 0 else None
+        if need != rbm.W.shape[1]:
+            raise ValueError(f"stack and shape do not match: depth {d} has {rbm.W.shape[1]} units, but blocks of side "
+                             f"b**d = {b**d} on a {L1} x {L2} lattice need {need or 'an integer number of'} units")
     states = stack_up(stack, v, sample=sample, seed=seed)
     spin = stack.rbms[0].units == "spin"
     x0 = states[0] if spin else 2 * states[0] - 1
