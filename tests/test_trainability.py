@@ -58,3 +58,24 @@ def test_ordered_network_saturates_earlier_than_near_critical():
         net = GaussianMLP([32] * 15, sw, 0.05, seed=0)
         cut[sw] = cascade_kl(net, x, x[:100], n_layers=12, n_epochs=4, seed=0).cutoff
     assert cut[0.3] < cut[1.8]
+
+
+def test_cutoff_peak_on_synthetic_grids():
+    from rglib.nets.trainability import cutoff_peak
+    sw = np.array([0.5, 1.0, 1.5, 2.0, 2.5, 4.0])
+    # a parabola with its vertex at 1.8, sampled exactly: the three-point refinement recovers it
+    true = 40 - 10 * (sw - 1.8) ** 2
+    p = cutoff_peak(sw, np.stack([true, true + 2]))
+    assert p.grid_peak == 2.0 and p.refined_peak == pytest.approx(1.8, abs=1e-9)
+    assert p.height == pytest.approx(true[3] + 1) and p.height_error == pytest.approx(1.0)   # std sqrt(2) over two seeds, / sqrt(2)
+    assert p.drop == pytest.approx((true[3] - true[0], true[3] - true[-1]))
+    assert p.drop_error == (0.0, 0.0)                       # the offset between seeds cancels in the pairs
+    # maximum at the end of the grid: no refinement; ties of one seed: mean of the tied grid values
+    q = cutoff_peak(sw, [[1, 2, 3, 4, 5, 6], [1, 6, 2, 2, 2, 6]])
+    assert q.grid_peak == 4.0 and q.refined_peak == 4.0 and q.seed_peaks.tolist() == [4.0, 2.5]
+    assert q.drop_error[0] == pytest.approx(np.std([5, 5], ddof=1) / np.sqrt(2))
+    assert np.isnan(cutoff_peak(sw, [true]).height_error)
+    with pytest.raises(ValueError, match="sigma_w2"):
+        cutoff_peak([1.0, 0.5, 2.0], [[1, 2, 3]])
+    with pytest.raises(ValueError, match="cutoffs"):
+        cutoff_peak(sw, [[1, 2, 3]])

@@ -68,7 +68,8 @@ __getattr__, __dir__, __all__ = attach(
             'StackedMLP', 'as_gaussian_mlp'
         ],
         'trainability': [
-            'CascadeKL', 'cascade_kl', 'cutoff_layer', 'cutoff_by_depth', 'largest_trainable_depth',
+            'CascadeKL', 'cascade_kl', 'cutoff_layer', 'cutoff_by_depth', 'CutoffPeak', 'cutoff_peak',
+            'largest_trainable_depth',
             'Agreement', 'agreement'
         ],
         'training': [

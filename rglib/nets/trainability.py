@@ -11,7 +11,9 @@ Three steps turn the cascade of :mod:`rglib.nets.cascade` into a prediction and 
   ``L - 2`` (the authors drop the last two layers) and normalised by its own last value;
 * :func:`largest_trainable_depth` and :func:`agreement` turn a training sweep into the "truth" (largest depth on
   the grid that reached the accuracy threshold) and score the prediction (Spearman rank correlation and mean
-  absolute depth error).
+  absolute depth error);
+* :func:`cutoff_peak` locates the maximum of the cutoff over a :math:`\sigma_w^2` grid from several seeds and
+  says how far it stands above both ends of the grid.
 
 **Cutoff convention.** :func:`rglib.nets.cascade.saturation_cutoff` returns a 0-based index into the curve; the
 curve starts at layer 1, so the cutoff *layer* is that index + 1: the deepest layer whose median normalised
@@ -33,8 +35,8 @@ from .._checks import check_int, check_real_array
 from .cascade import normalized_kl_curve, reconstruct, reconstruction_kl, saturation_cutoff, train_cascade
 from .mlp import GaussianMLP
 
-__all__ = ["CascadeKL", "cascade_kl", "cutoff_layer", "cutoff_by_depth", "largest_trainable_depth",
-           "Agreement", "agreement"]
+__all__ = ["CascadeKL", "cascade_kl", "cutoff_layer", "cutoff_by_depth", "CutoffPeak", "cutoff_peak",
+           "largest_trainable_depth", "Agreement", "agreement"]
 
 
 class CascadeKL(NamedTuple):
@@ -133,6 +135,80 @@ def cutoff_by_depth(kl, depths: Sequence[int], *, dropped: int = 2, rtol: float 
         m = check_int(L, "depths[i]", dropped + 1, K.shape[0] + dropped) - dropped
         out.append(cutoff_layer(normalized_kl_curve(K[:m]), rtol=rtol))
     return np.asarray(out, dtype=int)
+
+
+class CutoffPeak(NamedTuple):
+    """Result of :func:`cutoff_peak`."""
+
+    #: Grid value of :math:`\sigma_w^2` with the largest seed-mean cutoff (the first one if tied).
+    grid_peak: float
+    #: Vertex of the parabola through the largest seed-mean cutoff and its two grid neighbours, clipped to the
+    #: neighbours' interval; ``grid_peak`` when the maximum is at an end of the grid or the three points are not
+    #: concave.
+    refined_peak: float
+    #: Seed-mean cutoff at ``grid_peak``.
+    height: float
+    #: Standard error of the seed mean at ``grid_peak`` (sample std over seeds / sqrt(n_seeds); NaN for one seed).
+    height_error: float
+    #: ``height`` minus the seed-mean cutoff at the first (ordered) and at the last (chaotic) grid point.
+    drop: tuple
+    #: Standard errors of the two drops from the paired per-seed differences (each seed's cutoff at
+    #: ``grid_peak`` minus its own cutoff at the end; NaN for one seed). Networks of one seed share their
+    #: underlying random numbers across the grid, so the paired error is smaller than the spread of the cutoffs.
+    drop_error: tuple
+    #: :math:`\sigma_w^2` of the largest cutoff of each seed (mean of the grid values where a seed's maximum is
+    #: tied), shape ``(n_seeds,)``.
+    seed_peaks: np.ndarray
+
+
+def cutoff_peak(sigma_w2, cutoffs) -> CutoffPeak:
+    r"""Where the cutoff peaks over a :math:`\sigma_w^2` grid, measured with several network seeds.
+
+    Parameters
+    ----------
+    sigma_w2 : array_like, shape ``(n_sigma,)``
+        Strictly increasing grid of weight variances (at least 3 points).
+    cutoffs : array_like, shape ``(n_seeds, n_sigma)``
+        Cutoff layer of each seed (rows) at each grid point.
+
+    Returns
+    -------
+    CutoffPeak
+        The grid maximum of the seed mean, a three-point parabolic refinement of its position, its height with
+        the standard error over seeds, how far it stands above both ends (with paired standard errors), and each
+        seed's own peak.
+
+    Examples
+    --------
+    >>> sw = [0.5, 1.0, 1.5, 2.0, 3.0]
+    >>> p = cutoff_peak(sw, [[4, 10, 20, 18, 9], [6, 12, 22, 20, 11]])
+    >>> p.grid_peak, round(p.refined_peak, 4), p.height, p.drop, p.drop_error
+    (1.5, 1.6667, 21.0, (16.0, 11.0), (0.0, 0.0))
+    >>> p.seed_peaks.tolist()
+    [1.5, 1.5]
+    """
+    s = check_real_array(sigma_w2, "sigma_w2")
+    c = check_real_array(cutoffs, "cutoffs")
+    if s.ndim != 1 or s.size < 3 or np.any(np.diff(s) <= 0):
+        raise ValueError(f"sigma_w2 must be a strictly increasing 1-D grid of at least 3 points; got {s}")
+    if c.ndim != 2 or c.shape[1] != s.size or c.shape[0] < 1:
+        raise ValueError(f"cutoffs must have shape (n_seeds, {s.size}); got {c.shape}")
+    mean = c.mean(axis=0)
+    i = int(np.argmax(mean))
+    refined = float(s[i])
+    if 0 < i < s.size - 1:
+        a, b, _ = np.polyfit(s[i - 1:i + 2], mean[i - 1:i + 2], 2)
+        if a < 0:
+            refined = float(np.clip(-b / (2 * a), s[i - 1], s[i + 1]))
+    n = c.shape[0]
+
+    def stderr(v: np.ndarray) -> float:
+        return float(v.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+
+    seed_peaks = np.array([s[row == row.max()].mean() for row in c])
+    return CutoffPeak(float(s[i]), refined, float(mean[i]), stderr(c[:, i]),
+                      (float(mean[i] - mean[0]), float(mean[i] - mean[-1])),
+                      (stderr(c[:, i] - c[:, 0]), stderr(c[:, i] - c[:, -1])), seed_peaks)
 
 
 def largest_trainable_depth(depths: Sequence[int], reached) -> np.ndarray:
