@@ -61,7 +61,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from .._checks import check_int, check_real_array
+from .._checks import check_device, check_int, check_real_array, check_real_scalar
 from . import meanfield as mf
 from .quadrature import normal_expectation, trapezoid_rule
 
@@ -210,11 +210,11 @@ def vertex_recursion(q1, depth: int, width, sigma_w2, sigma_b2, *, activation: s
     >>> round(float(t.vertex[-1] / (400 / 1000)), 2)
     0.66
     """
-    q = float(check_real_array(q1, "q1", lower=0, lower_strict=True))
+    q = check_real_scalar(q1, "q1", lower=0, lower_strict=True)
     depth = check_int(depth, "depth")
     widths = _widths_list(width, depth)
-    sw = float(check_real_array(sigma_w2, "sigma_w2", lower=0, lower_strict=True))
-    sb = float(check_real_array(sigma_b2, "sigma_b2", lower=0))
+    sw = check_real_scalar(sigma_w2, "sigma_w2", lower=0, lower_strict=True)
+    sb = check_real_scalar(sigma_b2, "sigma_b2", lower=0)
     activation = _check_activation(activation)
     metric = np.empty(depth)
     var = np.empty(depth)
@@ -310,8 +310,8 @@ def metric_covariance(kernel, depth: int, width, sigma_w2, sigma_b2) -> MetricCo
                          f"got {kernel!r}")
     depth = check_int(depth, "depth")
     widths = _widths_list(width, depth)
-    sw = float(check_real_array(sigma_w2, "sigma_w2", lower=0, lower_strict=True))
-    sb = float(check_real_array(sigma_b2, "sigma_b2", lower=0))
+    sw = check_real_scalar(sigma_w2, "sigma_w2", lower=0, lower_strict=True)
+    sb = check_real_scalar(sigma_b2, "sigma_b2", lower=0)
 
     def m2_and_slope(g):
         m2 = normal_expectation(lambda u: np.tanh(u) ** 2, g)
@@ -404,11 +404,11 @@ def sample_preactivations(q1, depth: int, width: int, sigma_w2, sigma_b2, n_netw
     >>> bool(np.all(np.abs(est.vertex - exact) < 4 * est.vertex_error + 1e-12))
     True
     """
-    q = float(check_real_array(q1, "q1", lower=0, lower_strict=True))
+    q = check_real_scalar(q1, "q1", lower=0, lower_strict=True)
     depth = check_int(depth, "depth")
     width = check_int(width, "width")
-    sw = float(check_real_array(sigma_w2, "sigma_w2", lower=0, lower_strict=True))
-    sb = float(check_real_array(sigma_b2, "sigma_b2", lower=0))
+    sw = check_real_scalar(sigma_w2, "sigma_w2", lower=0, lower_strict=True)
+    sb = check_real_scalar(sigma_b2, "sigma_b2", lower=0)
     n_networks = check_int(n_networks, "n_networks", minimum=1)
     phi = _PHI[_check_activation(activation)]
     if method not in ("weights", "conditional"):
@@ -422,7 +422,7 @@ def sample_preactivations(q1, depth: int, width: int, sigma_w2, sigma_b2, n_netw
         raise ValueError(f"n_networks = {n_networks} networks of depth {depth} and width {width} need "
                          f"{n_networks * depth * per_layer:.2e} random numbers (> MAX_RANDOM_NUMBERS = "
                          f"{MAX_RANDOM_NUMBERS:.0e}); use fewer networks or method='conditional'")
-    device = torch.device("cpu") if device is None else torch.device(device)
+    device = torch.device("cpu") if device is None else check_device(device)
     gen = _torch_generator(seed)
     out = np.empty((n_networks, depth, width))
     starts = range(0, n_networks, NETWORKS_PER_BATCH)
