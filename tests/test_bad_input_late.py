@@ -409,3 +409,213 @@ def test_total_number_of_bad_input_cases():
     total = (len(CASES) + len(_table_module("test_bad_input_engine").BAD)
              + len(_table_module("test_bad_input_rg_nets").CASES) + len(_table_module("test_bad_input_ising").TABLE))
     assert total >= 2500, total
+
+
+# ================================================================================================
+# extreme but valid input
+# ================================================================================================
+mp = pytest.importorskip("mpmath")
+from rglib.rg import decimation as dec  # noqa: E402
+from rglib.rg import kl_1d  # noqa: E402
+
+
+def _mp_flow(K, h, n):
+    K, h = mp.mpf(K), mp.mpf(h)
+    for _ in range(n):
+        a, b = mp.cosh(2 * K + h), mp.cosh(2 * K - h)
+        K, h = mp.log(a * b / mp.cosh(h) ** 2) / 4, h + mp.log(a / b) / 2
+    return K, h
+
+
+def _mp_chain(K, h):
+    """ln lambda_+, <s s'>, <s> and the entropy per site of the infinite chain."""
+    p, q = mp.e**K * mp.cosh(h), mp.sqrt(mp.e ** (2 * K) * mp.sinh(h) ** 2 + mp.e ** (-2 * K))
+    R = mp.sqrt(mp.sinh(h) ** 2 + mp.e ** (-4 * K))
+    u, m = 1 - 2 * mp.e ** (-4 * K) / (R * (mp.cosh(h) + R)), mp.sinh(h) / R
+    return mp.log(p + q), u, m, mp.log(p + q) - K * u - h * m
+
+
+def _mp_ring(N, K, h):
+    """ln Z, <s_i s_i+1>, <s_i> and the entropy of the N-site ring from its transfer matrix."""
+    T = mp.matrix([[mp.e ** (K + h), mp.e ** (-K)], [mp.e ** (-K), mp.e ** (K - h)]])
+    sz = mp.matrix([[1, 0], [0, -1]])
+    TN = T**N
+    Z = TN[0, 0] + TN[1, 1]
+    A = sz * T * sz * T ** (N - 1)
+    lz, u, m = mp.log(Z), (A[0, 0] + A[1, 1]) / Z, (TN[0, 0] - TN[1, 1]) / Z
+    return lz, u, m, lz - N * (K * u + h * m)
+
+
+def _mp_kl(K0, h0, n, N):
+    mp.mp.dps = 1500  # e^{-4 K0} = e^{4000} at K0 = -1e3
+    K0m, h0m = mp.mpf(K0), mp.mpf(h0)
+    Kn, hn = _mp_flow(K0, h0, n)
+    if N is None:
+        g0, u0, m0, s0 = _mp_chain(K0m, h0m)
+        gn, _, _, sn = _mp_chain(Kn, hn)
+        same = (K0m - Kn) * u0 + (h0m - hn) * m0 - (g0 - gn)
+        lifted = (1 - mp.mpf(2) ** -n) * mp.log(2) - s0 + mp.mpf(2) ** -n * sn
+    else:
+        l0, u0, m0, S0 = _mp_ring(N, K0m, h0m)
+        ln = _mp_ring(N, Kn, hn)[0]
+        Sk = _mp_ring(N >> n, Kn, hn)[3]
+        same = (K0m - Kn) * u0 + (h0m - hn) * m0 - (l0 - ln) / N
+        lifted = ((N - (N >> n)) * mp.log(2) - S0 + Sk) / N
+    return float(Kn), float(hn), float(same), float(lifted)
+
+
+@pytest.mark.parametrize("K0", [-500.0, -1e3])
+@pytest.mark.parametrize("h0", [0.0, 0.3, 1e3])
+@pytest.mark.parametrize("N", [None, 8, 16])
+def test_kl_1d_strong_antiferromagnets_match_mpmath(K0, h0, N):
+    """No K0_MIN any more: flows and both relative entropies agree with 1500-digit mpmath. The error scale is
+    eps * max(|K0|, |h0|): the results are differences of terms of that size (e.g. 2|K0| - ln 2 for h0 = 0)."""
+    scale = max(1.0, abs(K0), abs(h0))
+    for n in (1, 2, 3):
+        Kn, hn, same, lifted = _mp_kl(K0, h0, n, N)
+        fK, fh = dec.flow_couplings(K0, h0, n)
+        assert abs(fK - Kn) <= 1e-15 * scale and abs(fh - hn) <= 1e-15 * scale
+        assert abs(kl_1d.kl_same_lattice(K0, h0, n, N=N) - same) <= 1e-14 * scale
+        assert abs(kl_1d.kl_lifted(K0, h0, n, N=N) - lifted) <= 1e-14 * scale
+    if N is None:
+        mp.mp.dps = 1500
+        _, _, m0, s0 = _mp_chain(mp.mpf(K0), mp.mpf(h0))
+        p = (1 - abs(m0)) / 2
+        h2 = -p * mp.log(p) - (1 - p) * mp.log(1 - p) if p > 0 else mp.mpf(0)
+        assert abs(kl_1d.kl_asymptote(K0, h0) - float(h2 - s0)) <= 1e-14 * scale
+        assert abs(kl_1d.kl_asymptote(K0, h0, "B") - float(mp.log(2) - s0)) <= 1e-14 * scale
+
+
+@pytest.mark.parametrize("K0", [0.3, 177.0, 500.0, 1e3])
+def test_kl_1d_antiferromagnet_equals_ferromagnet_on_bipartite_rings(K0):
+    """At h = 0 flipping every other spin maps K0 to -K0 on an even ring and leaves the kept (even) spins of every
+    decimation step alone: the lifted divergence, the asymptotes and the flows agree exactly in the two signs."""
+    n = np.arange(1, 4)
+    for N in (None, 8, 16):
+        np.testing.assert_allclose(kl_1d.kl_lifted(-K0, 0.0, n, N=N), kl_1d.kl_lifted(K0, 0.0, n, N=N),
+                                   rtol=1e-14, atol=1e-15)
+    for definition in ("A", "B"):
+        assert kl_1d.kl_asymptote(-K0, 0.0, definition) == pytest.approx(kl_1d.kl_asymptote(K0, 0.0, definition),
+                                                                         rel=1e-14, abs=1e-15)
+    np.testing.assert_allclose(dec.flow_couplings(-K0, 0.0, n).K, dec.flow_couplings(K0, 0.0, n).K, rtol=1e-15)
+    for m in (1, 2):
+        assert kl_1d.enumerated_kl_lifted(8, -K0, 0.0, m) == pytest.approx(kl_1d.enumerated_kl_lifted(8, K0, 0.0, m),
+                                                                           rel=1e-12, abs=1e-15)
+        assert kl_1d.kl_lifted(-K0, 0.0, m, N=8) == pytest.approx(kl_1d.enumerated_kl_lifted(8, -K0, 0.0, m),
+                                                                  rel=1e-9, abs=1e-12)
+
+
+def test_nvl_critical_coupling_tolerance_below_float_spacing_terminates():
+    """A tol below the spacing of floats near K_c once looped for ever; now the bisection stops after 200 halvings."""
+    assert crg.nvl_critical_coupling(1, tol=1e-30) == pytest.approx(crg.nvl_critical_coupling(1), abs=1e-13)
+
+
+@pytest.mark.parametrize("sigma_w2", [1.5, 100.0])
+def test_deep_tanh_recursions_finite(sigma_w2):
+    """Depth 500 at sigma_w2 up to 100: finite results; tanh keeps the metric below sigma_b2 + sigma_w2."""
+    pred = fw.vertex_recursion(1.0, 500, 8, sigma_w2, 0.05)
+    for v in pred:
+        assert np.all(np.isfinite(v))
+    assert np.all(pred.metric[1:] <= 0.05 + sigma_w2) and np.all(pred.vertex >= 0)
+    kl = lk.mean_field_layer_kl(1.0, 500, sigma_w2, 0.05)
+    assert np.all(np.isfinite(kl)) and kl[0] == 0.0
+    z = fw.sample_preactivations(1.0, 500, 8, sigma_w2, 0.05, 4, seed=0)
+    assert np.all(np.isfinite(z)) and np.all(np.abs(z[:, 1:]) < 50 * math.sqrt(sigma_w2 + 0.05))
+
+
+def test_relu_vertex_depth_500_matches_its_closed_form():
+    """For relu at sigma_w2 = 2, sigma_b2 = 0 the metric stays q and the leading-order recursion is
+    r_{l+1} = r_l + 5/n exactly; the all-orders closed form prod_l (1 + 5/n_l) - 1 is finite at depth 500 and
+    agrees with it to the next order, (5/n)^2 l (l - 1) / 2."""
+    n, depth = 64, 500
+    pred = fw.vertex_recursion(1.0, depth, n, 2.0, 0.0, activation="relu")
+    layers = np.arange(depth)
+    np.testing.assert_allclose(pred.metric, 1.0, rtol=1e-14)
+    np.testing.assert_allclose(pred.vertex, 5.0 * layers / n, rtol=1e-12, atol=1e-15)
+    exact = fw.relu_vertex_exact(depth, n)
+    assert np.all(np.isfinite(exact)) and exact[-1] == pytest.approx((1 + 5 / n) ** (depth - 1) - 1, rel=1e-12)
+    exact_wide = fw.relu_vertex_exact(depth, 10**6)
+    second = (5e-6) ** 2 * layers * (layers - 1) / 2
+    np.testing.assert_allclose(exact_wide - 5e-6 * layers, second, rtol=1e-3, atol=1e-15)
+
+
+def test_deep_networks_out_of_range_are_refused_with_the_reason():
+    with pytest.raises(ValueError, match="overflows float64.*sigma_w2"):  # (100/2)**500 > 1e308
+        fw.vertex_recursion(1.0, 500, 8, 100.0, 0.05, activation="relu")
+    with pytest.raises(ValueError, match="exceeds the float64 range.*depth"):  # 6**499 > 1e308
+        fw.relu_vertex_exact(500, 1)
+    with pytest.raises(ValueError, match="overflow torch.float32.*sigma_w2"):
+        fw.sample_preactivations(1.0, 500, 8, 100.0, 0.05, 2, activation="relu", seed=0)
+    with pytest.raises(ValueError, match="depth"):  # cost bounds, checked before any work
+        fw.metric_covariance((1.0, 1.0, 0.3), 10**6, 8, 1.5, 0.05)
+    with pytest.raises(ValueError, match="depth"):
+        fw.vertex_recursion(1.0, 10**9, 8, 1.5, 0.05)
+    with pytest.raises(ValueError, match="depth"):
+        fw.relu_vertex_exact(10**9, 8)
+    with pytest.raises(ValueError, match="depth"):
+        lk.mean_field_kl_spread(1.0, 10**6, 8, 1.5, 0.05)
+    with pytest.raises(ValueError, match="MAX_PAIR_EVALUATIONS"):
+        lk.mean_field_layer_kl(1.0, 10**6, 1.5, 0.05, target="diagonal")
+    with pytest.raises(ValueError, match="precision of 1 - c"):  # ordered phase: c -> 1 like e^{-l/xi}
+        lk.mean_field_layer_kl(1.0, 500, 1.5, 0.05, activation="relu", target="diagonal")
+
+
+def test_rbm_cost_bounds_refuse_before_starting():
+    for call in (lambda: rb.gibbs_chain(RBM4, V4, 10**13, seed=0), lambda: rb.rbm_flow(RBM4, V4, 10**13, seed=0),
+                 lambda: rb.train_rbm(DATA, 2, n_epochs=10**13), lambda: rx.encoded_hidden_log_probabilities(
+                     rb.init_rbm(22, 22, seed=0), np.full(2**22, -22 * np.log(2.0)))):
+        with pytest.raises(ValueError, match="more than"):
+            call()
+
+
+# ================================================================================================
+# determinism: same seed -> bit-identical numbers
+# ================================================================================================
+@pytest.mark.parametrize("method", ["cd", "pcd"])
+def test_train_rbm_deterministic(method):
+    kw = dict(n_hidden=3, method=method, k=2, n_epochs=3, batch_size=4, momentum=0.5, learning_rate=0.05)
+    a, b = rb.train_rbm(DATA, seed=7, **kw), rb.train_rbm(DATA, seed=7, **kw)
+    assert all(torch.equal(u, v) for u, v in zip(a.rbm[:3], b.rbm[:3]))
+    assert a.reconstruction_error.tobytes() == b.reconstruction_error.tobytes()
+    g = rb.train_rbm(DATA, seed=np.random.default_rng(7), **kw)  # a generator seeds it just as reproducibly
+    h = rb.train_rbm(DATA, seed=np.random.default_rng(7), **kw)
+    assert torch.equal(g.rbm.W, h.rbm.W)
+    assert not torch.equal(a.rbm.W, rb.train_rbm(DATA, seed=8, **kw).rbm.W)
+
+
+def test_rbm_sampling_deterministic():
+    for f in (lambda s: rb.gibbs_chain(RBM4, V4, 5, seed=s)[0], lambda s: rb.rbm_flow(RBM4, V4, 4, seed=s),
+              lambda s: rb.sample_hidden(RBM4, V4, seed=s), lambda s: rb.sample_visible(RBM4, H2, seed=s),
+              lambda s: rb.init_rbm(5, 3, seed=s).W):
+        assert torch.equal(f(3), f(3))
+
+
+def test_rbm_flow_analysis_and_blocking_draws_deterministic():
+    """rbm_flow_analysis draws nothing itself; its RBM (chain_as_rbm) sampled through rbm_flow is reproducible,
+    and so are the random choices of receptive_fields and blocking."""
+    rbm = rfa.chain_as_rbm(8, 0.7)
+    v0 = torch.ones(6, 4, dtype=torch.float64)
+    assert torch.equal(rb.rbm_flow(rbm, v0, 5, seed=11), rb.rbm_flow(rbm, v0, 5, seed=11))
+    assert rf.random_centres(5, (8, 8), seed=2).tobytes() == rf.random_centres(5, (8, 8), seed=2).tobytes()
+    ties = np.array([[[1, -1], [-1, 1]]] * 16, np.int8)
+    a, b = bl.block_majority(ties, 2, seed=4), bl.block_majority(ties, 2, seed=4)
+    assert a.tobytes() == b.tobytes() and len(np.unique(a)) == 2
+
+
+@pytest.mark.parametrize("method", ["weights", "conditional"])
+def test_finite_width_sampling_deterministic(method):
+    a = fw.sample_preactivations(1.0, 4, 6, 1.5, 0.05, 40, seed=5, method=method)
+    b = fw.sample_preactivations(1.0, 4, 6, 1.5, 0.05, 40, seed=5, method=method)
+    assert a.tobytes() == b.tobytes()
+    assert a.tobytes() != fw.sample_preactivations(1.0, 4, 6, 1.5, 0.05, 40, seed=6, method=method).tobytes()
+
+
+@pytest.mark.parametrize("target", ["isotropic", "diagonal", "full"])
+def test_layer_kl_sampling_deterministic(target):
+    a = lk.layer_kl_divergence(NET3, XN, n_mc=16, seed=9, target=target)
+    b = lk.layer_kl_divergence(NET3, XN, n_mc=16, seed=9, target=target)
+    for u, v in zip((a.kl, a.log_det_term, a.q_term), (b.kl, b.log_det_term, b.q_term)):
+        assert u.tobytes() == v.tobytes()
+    c = lk.layer_kl_divergence(NET3, XN, n_mc=16, seed=torch.Generator().manual_seed(9), target=target)
+    d = lk.layer_kl_divergence(NET3, XN, n_mc=16, seed=torch.Generator().manual_seed(9), target=target)
+    assert c.kl.tobytes() == d.kl.tobytes()

@@ -96,6 +96,10 @@ __all__ = [
 MAX_KL_MULTIPLY_ADDS = 10**13
 
 _PHI = {"tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
+#: Smallest 1 - c that target='diagonal' trusts: 1 - q12/q11 has an absolute error of a few 1e-16.
+_MIN_ONE_MINUS_C = 1e-10
+#: Deepest network of :func:`mean_field_kl_spread` (as :func:`rglib.nets.finite_width.metric_covariance`).
+_MAX_COVARIANCE_LAYERS = 2_000
 _TARGETS = ("isotropic", "diagonal", "full")
 
 
@@ -513,6 +517,9 @@ def mean_field_layer_kl(q0, depth: int, sigma_w2, sigma_b2, *, activation: str =
     q_variance = _check_choice(q_variance, "q_variance", ("target", "reference"))
     sw = check_real_scalar(sigma_w2, "sigma_w2", lower=0, lower_strict=True)
     sb = check_real_scalar(sigma_b2, "sigma_b2", lower=0)
+    if target == "diagonal" and depth * q0a.size > mf.MAX_PAIR_EVALUATIONS:
+        raise ValueError(f"target='diagonal' evaluates the kernel map depth * q0.size = {depth * q0a.size} times, "
+                         f"more than MAX_PAIR_EVALUATIONS = {mf.MAX_PAIR_EVALUATIONS}; use fewer layers or q0 values")
     q = mf.q_trajectory(q0a, depth - 1, sw, sb, activation=activation)  # (depth, ...)
     ratio = np.moveaxis(q, 0, -1) / q0a[..., None]
     if target == "isotropic":
@@ -530,6 +537,10 @@ def mean_field_layer_kl(q0, depth: int, sigma_w2, sigma_b2, *, activation: str =
         qaa, _, qab = mf.kernel_map(qaa, qaa, qab, sw, sb, activation=activation)
         qaa, qab = np.asarray(qaa, dtype=float), np.asarray(qab, dtype=float)
         one_minus_c.append(1.0 - qab / qaa)
+        if np.any(one_minus_c[-1] < _MIN_ONE_MINUS_C):
+            raise ValueError(f"at layer {len(one_minus_c)} of depth = {depth} the two inputs' correlation c is within "
+                             f"{_MIN_ONE_MINUS_C:g} of 1, below the precision of 1 - c from the kernel map (ordered "
+                             f"phase, sigma_w2 = {sw:g}); ask for fewer layers or use target='isotropic'")
     omc = np.stack(one_minus_c, -1).reshape(q0a.shape + (depth,))
     return 0.5 * np.log(ratio * omc)
 
@@ -580,7 +591,7 @@ def mean_field_kl_spread(q0, depth: int, width: int, sigma_w2, sigma_b2, *, refe
     (0.0, 0.78)
     """
     q = check_real_scalar(q0, "q0", lower=0, lower_strict=True)
-    depth = check_int(depth, "depth")
+    depth = check_int(depth, "depth", 1, _MAX_COVARIANCE_LAYERS)  # via metric_covariance
     width = check_int(width, "width")
     r_ref = check_real_scalar(reference_vertex, "reference_vertex", lower=0)
     mc = metric_covariance((q, q, 0.0), depth, width, sigma_w2, sigma_b2)
