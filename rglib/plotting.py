@@ -14,12 +14,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import matplotlib as mpl
+import numpy as np
 import matplotlib.pyplot as plt
 from cycler import cycler
 from matplotlib.colors import ListedColormap
 from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
+
+from ._checks import check_int, check_real_array, check_real_scalar
 
 __all__ = [
     "PALETTE",
@@ -94,6 +97,22 @@ BOOK_RC: dict[str, object] = {
 }
 
 
+def _check_axes(ax, name: str) -> None:
+    if not isinstance(ax, plt.Axes):
+        raise TypeError(f"{name} must be a matplotlib Axes; got {type(ax).__name__}")
+
+
+def _axes_list(axes, name: str) -> list:
+    """``axes`` (an iterable of Axes, e.g. a list or an array from plt.subplots) as a list."""
+    try:
+        out = list(np.ravel(axes)) if isinstance(axes, np.ndarray) else list(axes)
+    except TypeError:
+        raise TypeError(f"{name} must be an iterable of matplotlib Axes; got {type(axes).__name__}") from None
+    for ax in out:
+        _check_axes(ax, name)
+    return out
+
+
 def use_book_style() -> None:
     """Apply the book's style to matplotlib's global ``rcParams`` (call once at the top of a chapter)."""
     mpl.rcParams.update(BOOK_RC)
@@ -101,13 +120,15 @@ def use_book_style() -> None:
 
 def color_cycle(n: int) -> list[str]:
     """``n`` colours from the palette, repeating if ``n`` exceeds its length."""
-    if not isinstance(n, int) or n < 0:
-        raise ValueError(f"n must be a non-negative int; got {n!r}")
+    n = check_int(n, "n", 0)
     return [COLORS[i % len(COLORS)] for i in range(n)]
 
 
 def label_panels(axes: Iterable[plt.Axes], labels: str = "abcdefghijklmnopqrstuvwxyz") -> None:
     """Write ``(a)``, ``(b)``, ... in the upper-left corner of each panel."""
+    axes = _axes_list(axes, "axes")
+    if not isinstance(labels, str):
+        raise TypeError(f"labels must be a str of panel letters; got {type(labels).__name__}")
     for ax, lab in zip(axes, labels):
         ax.text(0.01, 0.99, f"({lab})", transform=ax.transAxes, ha="left", va="top", fontweight="bold",
                 fontsize=11, bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1.5))
@@ -130,14 +151,16 @@ def flow_arrows(ax: plt.Axes, x, y, color: str, *, min_length: float = 0.06, y_s
     1
     >>> plt.close(fig)
     """
-    import numpy as np
-
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
+    _check_axes(ax, "ax")
+    x = check_real_array(x, "x")
+    y = check_real_array(y, "y")
     if x.ndim != 1 or x.shape != y.shape:
         raise ValueError(f"x and y must be 1-D arrays of equal length; got shapes {x.shape} and {y.shape}")
-    if not (np.isfinite(min_length) and min_length >= 0):
-        raise ValueError(f"min_length must be a finite number >= 0; got {min_length!r}")
+    if not isinstance(color, (str, tuple)):
+        raise TypeError(f"color must be a matplotlib colour (a str or an RGB(A) tuple); got {type(color).__name__}")
+    min_length = check_real_scalar(min_length, "min_length", lower=0.0)
+    y_scale = check_real_scalar(y_scale, "y_scale", lower=0.0, lower_strict=True)
+    zorder = check_real_scalar(zorder, "zorder")
     dx, dy = np.diff(x), np.diff(y)
     drawn = 0
     for k in np.nonzero(np.hypot(dx, y_scale * dy) > min_length)[0]:
@@ -152,8 +175,9 @@ def show_spins(ax: plt.Axes, spins, title: str | None = None) -> AxesImage:
 
     +1 is dark blue and -1 light grey, whatever the values present; ``title`` goes above the panel.
     """
-    import numpy as np
-
+    _check_axes(ax, "ax")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be None or a str; got {type(title).__name__}")
     arr = np.asarray(spins)
     if arr.ndim != 2 or not np.isin(arr, (-1, 1)).all():
         raise ValueError(f"spins must be a 2-D array of +-1 values; got shape {arr.shape}")
@@ -170,13 +194,17 @@ def plain_log_ticks(ax: plt.Axes, axis: str = "both", subs: tuple[float, ...] = 
     ``axis`` is ``"x"``, ``"y"`` or ``"both"``; the axes must already be on a log scale. Minor labels are
     switched off, so short log axes do not fill with scientific-notation labels.
     """
+    _check_axes(ax, "ax")
     if axis not in ("x", "y", "both"):
         raise ValueError(f"axis must be 'x', 'y' or 'both'; got {axis!r}")
+    if isinstance(subs, (str, bytes)) or not isinstance(subs, (tuple, list)):
+        raise TypeError(f"subs must be a tuple of mantissas such as (1.0, 2.0, 5.0); got {type(subs).__name__}")
+    subs = tuple(check_real_array(subs, "subs", lower=0.0, lower_strict=True).tolist())
     plain = FuncFormatter(lambda v, _: f"{v:g}")
     for which in ("x", "y") if axis == "both" else (axis,):
         a = ax.xaxis if which == "x" else ax.yaxis
         if a.get_scale() != "log":
-            raise ValueError(f"the {which} axis must be on a log scale (set_{which}scale('log') first)")
+            raise ValueError(f"the {which} axis of ax must be on a log scale (set_{which}scale('log') first)")
         base = a.get_transform().base
         a.set_major_locator(LogLocator(base=base, subs=subs))
         a.set_major_formatter(plain)
@@ -185,7 +213,7 @@ def plain_log_ticks(ax: plt.Axes, axis: str = "both", subs: tuple[float, ...] = 
 
 def integer_ticks(axes: plt.Axes | Iterable[plt.Axes]) -> None:
     """Put ticks only at integers on both axes of each of ``axes`` (matrix indices, lattice sites)."""
-    for ax in [axes] if isinstance(axes, plt.Axes) else axes:
+    for ax in [axes] if isinstance(axes, plt.Axes) else _axes_list(axes, "axes"):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
 
@@ -197,6 +225,11 @@ def marker_legend_handles(styles: dict[str, dict], color: str = "grey") -> list[
     ``{"Metropolis": dict(marker="o"), "Swendsen-Wang": dict(marker="s", mfc="none")}``; the entries have no
     line and the neutral ``color`` unless the keywords say otherwise.
     """
+    if not isinstance(styles, dict) or not all(isinstance(k, str) and isinstance(v, dict)
+                                               for k, v in styles.items()):
+        raise TypeError(f"styles must be a dict from labels (str) to dicts of Line2D keywords; got {styles!r}")
+    if not isinstance(color, (str, tuple)):
+        raise TypeError(f"color must be a matplotlib colour (a str or an RGB(A) tuple); got {type(color).__name__}")
     handles = []
     for label, kw in styles.items():
         kw = {"ls": "none", "color": color, **kw}

@@ -38,7 +38,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from .._checks import check_int, check_real_array
+from .._checks import check_int, check_real_array, check_real_scalar
 from .mlp import GaussianMLP
 
 __all__ = ["Cascade", "CascadeTraining", "layer_activations", "train_cascade", "reconstruct",
@@ -145,9 +145,9 @@ def train_cascade(network: GaussianMLP, x_train, *, n_layers: int | None = None,
     m = network.depth if n_layers is None else check_int(n_layers, "n_layers", 1, network.depth)
     n_epochs = check_int(n_epochs, "n_epochs", 1)
     batch_size = check_int(batch_size, "batch_size", 1)
-    lr = float(check_real_array(lr, "lr", lower=0.0, lower_strict=True))
+    lr = check_real_scalar(lr, "lr", lower=0.0, lower_strict=True)
     seed = check_int(seed, "seed", 0)
-    cap = float(check_real_array(max_multiply_adds, "max_multiply_adds", lower=0.0, lower_strict=True))
+    cap = check_real_scalar(max_multiply_adds, "max_multiply_adds", lower=0.0, lower_strict=True)
     cost = 4.0 * n_epochs * x.shape[0] * sum(network.widths[l] * network.widths[l + 1] for l in range(network.depth))
     if cost > cap:
         raise ValueError(f"this cascade needs about {cost:.3g} multiply-adds, above max_multiply_adds = {cap:.3g}; "
@@ -277,7 +277,7 @@ def reconstruction_kl(x, x_hat, *, eps: float = 1e-12) -> np.ndarray:
     if X.ndim != 2 or Y.ndim < 2 or Y.shape[-2:] != X.shape or X.shape[1] == 0:
         raise ValueError(f"x must have shape (n, d), d >= 1, and x_hat shape (..., n, d) with the same n, d; "
                          f"got {X.shape} and {Y.shape}")
-    eps = float(check_real_array(eps, "eps", lower=0.0, lower_strict=True))
+    eps = check_real_scalar(eps, "eps", lower=0.0, lower_strict=True)
     if not (np.all(np.isfinite(X)) and np.all(np.isfinite(Y))):
         raise ValueError("x and x_hat must be finite")
     p = X - X.min(axis=-1, keepdims=True) + eps
@@ -317,8 +317,8 @@ def saturation_cutoff(curve, *, rtol: float = 0.005, atol: float = 1e-8) -> int:
     c = check_real_array(curve, "curve")
     if c.ndim != 1 or c.size < 1:
         raise ValueError(f"curve must be a non-empty 1-D array; got shape {c.shape}")
-    rtol = float(check_real_array(rtol, "rtol", lower=0.0))
-    atol = float(check_real_array(atol, "atol", lower=0.0))
+    rtol = check_real_scalar(rtol, "rtol", lower=0.0)
+    atol = check_real_scalar(atol, "atol", lower=0.0)
     far = ~np.isclose(c, c[-1], rtol=rtol, atol=atol)
     idx = np.nonzero(far)[0]
     return int(idx[-1]) if idx.size else -1

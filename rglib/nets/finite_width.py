@@ -61,7 +61,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from .._checks import check_int, check_real_array
+from .._checks import check_device, check_int, check_real_array, check_real_scalar
 from . import meanfield as mf
 from .quadrature import normal_expectation, trapezoid_rule
 
@@ -83,6 +83,11 @@ MAX_RANDOM_NUMBERS = 10**12
 _PHI = {"tanh": torch.tanh, "relu": torch.relu}
 #: Networks drawn per batch by :func:`sample_preactivations`; fixed, so that a seed fixes the result.
 NETWORKS_PER_BATCH = 32
+
+#: Deepest network of :func:`vertex_recursion` (three 1-D quadratures per layer, ~1 ms).
+_MAX_QUADRATURE_LAYERS = 20_000
+#: Deepest network of :func:`metric_covariance` (a 2-D quadrature per layer: 0.01-0.1 s, growing with sigma_w2).
+_MAX_COVARIANCE_LAYERS = 2_000
 
 
 class VertexEstimate(NamedTuple):
@@ -210,29 +215,36 @@ def vertex_recursion(q1, depth: int, width, sigma_w2, sigma_b2, *, activation: s
     >>> round(float(t.vertex[-1] / (400 / 1000)), 2)
     0.66
     """
-    q = float(check_real_array(q1, "q1", lower=0, lower_strict=True))
-    depth = check_int(depth, "depth")
+    q = check_real_scalar(q1, "q1", lower=0, lower_strict=True)
+    depth = check_int(depth, "depth", 1, _MAX_QUADRATURE_LAYERS)  # ~1 ms of quadrature per layer
     widths = _widths_list(width, depth)
-    sw = float(check_real_array(sigma_w2, "sigma_w2", lower=0, lower_strict=True))
-    sb = float(check_real_array(sigma_b2, "sigma_b2", lower=0))
+    sw = check_real_scalar(sigma_w2, "sigma_w2", lower=0, lower_strict=True)
+    sb = check_real_scalar(sigma_b2, "sigma_b2", lower=0)
     activation = _check_activation(activation)
     metric = np.empty(depth)
     var = np.empty(depth)
     chi = np.empty(depth)
     metric[0], var[0] = q, 0.0
-    for layer in range(depth):
-        g = metric[layer]
-        if activation == "relu":
-            m2, m4, slope = 0.5 * g, 1.5 * g * g, 0.5
-        else:
-            m2 = normal_expectation(lambda u: np.tanh(u) ** 2, g)
-            m4 = normal_expectation(lambda u: np.tanh(u) ** 4, g)
-            slope = normal_expectation(lambda u: (1 - np.tanh(u) ** 2) ** 2 - 2 * np.tanh(u) ** 2
-                                       * (1 - np.tanh(u) ** 2), g)  # <phi'^2 + phi phi''>
-        chi[layer] = sw * slope
-        if layer + 1 < depth:
-            metric[layer + 1] = sb + sw * m2
-            var[layer + 1] = sw * sw * (m4 - m2 * m2) / widths[layer] + chi[layer] ** 2 * var[layer]
+    with np.errstate(over="ignore", invalid="ignore"):  # relu overflow is reported below
+        for layer in range(depth):
+            if not np.isfinite(metric[layer] + var[layer]):
+                break  # overflow (relu, sigma_w2 > 2): reported below
+            g = metric[layer]
+            if activation == "relu":
+                m2, m4, slope = 0.5 * g, 1.5 * g * g, 0.5
+            else:
+                m2 = normal_expectation(lambda u: np.tanh(u) ** 2, g)
+                m4 = normal_expectation(lambda u: np.tanh(u) ** 4, g)
+                slope = normal_expectation(lambda u: (1 - np.tanh(u) ** 2) ** 2 - 2 * np.tanh(u) ** 2
+                                           * (1 - np.tanh(u) ** 2), g)  # <phi'^2 + phi phi''>
+            chi[layer] = sw * slope
+            if layer + 1 < depth:
+                metric[layer + 1] = sb + sw * m2
+                var[layer + 1] = sw * sw * (m4 - m2 * m2) / widths[layer] + chi[layer] ** 2 * var[layer]
+    if not (np.all(np.isfinite(metric)) and np.all(np.isfinite(var))):
+        bad = int(np.argmin(np.isfinite(metric) & np.isfinite(var)))
+        raise ValueError(f"the metric overflows float64 at layer {bad + 1} of depth = {depth} (it grows like "
+                         f"(sigma_w2 / 2)**layer for relu; sigma_w2 = {sw:g}); use fewer layers or a smaller sigma_w2")
     r = var / metric ** 2
     return VertexPrediction(metric=metric, metric_variance=var, vertex=r, excess_kurtosis=3 * r, chi_parallel=chi)
 
@@ -251,9 +263,13 @@ def relu_vertex_exact(depth: int, width) -> np.ndarray:
     >>> relu_vertex_exact(4, 10)
     array([0.   , 0.5  , 1.25 , 2.375])
     """
-    depth = check_int(depth, "depth")
+    depth = check_int(depth, "depth", 1, mf.MAX_DEPTH)
     widths = _widths_list(width, depth)
-    factors = np.concatenate([[1.0], np.cumprod(1.0 + 5.0 / widths[:-1])])
+    with np.errstate(over="ignore"):
+        factors = np.concatenate([[1.0], np.cumprod(1.0 + 5.0 / widths[:-1])])
+    if not np.all(np.isfinite(factors)):
+        raise ValueError(f"the vertex prod(1 + 5/n_l) - 1 exceeds the float64 range before layer depth = {depth} "
+                         f"(width as small as {int(widths.min())}); use fewer layers or wider ones")
     return factors - 1.0
 
 
@@ -308,10 +324,10 @@ def metric_covariance(kernel, depth: int, width, sigma_w2, sigma_b2) -> MetricCo
     if k.shape != (3,) or k[0] <= 0 or k[1] <= 0 or abs(k[2]) > math.sqrt(k[0] * k[1]) * (1 + 1e-12):
         raise ValueError(f"kernel must be (K_aa, K_bb, K_ab) with K_aa, K_bb > 0 and |K_ab| <= sqrt(K_aa K_bb); "
                          f"got {kernel!r}")
-    depth = check_int(depth, "depth")
+    depth = check_int(depth, "depth", 1, _MAX_COVARIANCE_LAYERS)  # a 2-D quadrature per layer
     widths = _widths_list(width, depth)
-    sw = float(check_real_array(sigma_w2, "sigma_w2", lower=0, lower_strict=True))
-    sb = float(check_real_array(sigma_b2, "sigma_b2", lower=0))
+    sw = check_real_scalar(sigma_w2, "sigma_w2", lower=0, lower_strict=True)
+    sb = check_real_scalar(sigma_b2, "sigma_b2", lower=0)
 
     def m2_and_slope(g):
         m2 = normal_expectation(lambda u: np.tanh(u) ** 2, g)
@@ -404,11 +420,11 @@ def sample_preactivations(q1, depth: int, width: int, sigma_w2, sigma_b2, n_netw
     >>> bool(np.all(np.abs(est.vertex - exact) < 4 * est.vertex_error + 1e-12))
     True
     """
-    q = float(check_real_array(q1, "q1", lower=0, lower_strict=True))
+    q = check_real_scalar(q1, "q1", lower=0, lower_strict=True)
     depth = check_int(depth, "depth")
     width = check_int(width, "width")
-    sw = float(check_real_array(sigma_w2, "sigma_w2", lower=0, lower_strict=True))
-    sb = float(check_real_array(sigma_b2, "sigma_b2", lower=0))
+    sw = check_real_scalar(sigma_w2, "sigma_w2", lower=0, lower_strict=True)
+    sb = check_real_scalar(sigma_b2, "sigma_b2", lower=0)
     n_networks = check_int(n_networks, "n_networks", minimum=1)
     phi = _PHI[_check_activation(activation)]
     if method not in ("weights", "conditional"):
@@ -422,7 +438,7 @@ def sample_preactivations(q1, depth: int, width: int, sigma_w2, sigma_b2, n_netw
         raise ValueError(f"n_networks = {n_networks} networks of depth {depth} and width {width} need "
                          f"{n_networks * depth * per_layer:.2e} random numbers (> MAX_RANDOM_NUMBERS = "
                          f"{MAX_RANDOM_NUMBERS:.0e}); use fewer networks or method='conditional'")
-    device = torch.device("cpu") if device is None else torch.device(device)
+    device = torch.device("cpu") if device is None else check_device(device)
     gen = _torch_generator(seed)
     out = np.empty((n_networks, depth, width))
     starts = range(0, n_networks, NETWORKS_PER_BATCH)
@@ -451,4 +467,9 @@ def sample_preactivations(q1, depth: int, width: int, sigma_w2, sigma_b2, n_netw
                 bar.update(1)
     if bar is not None:
         bar.close()
+    if not np.all(np.isfinite(out)):
+        layer = int(np.argmin(np.isfinite(out).all(axis=(0, 2))))
+        raise ValueError(f"the preactivations overflow {dtype} at layer {layer + 1} of depth = {depth} "
+                         f"(sigma_w2 = {sw:g}, activation={activation!r}); use dtype=torch.float64, fewer layers "
+                         f"or a smaller sigma_w2")
     return out

@@ -74,7 +74,7 @@ import numpy as np
 import torch
 from scipy.special import digamma
 
-from .._checks import check_int, check_real_array
+from .._checks import check_device, check_int, check_real_array, check_real_scalar
 from . import meanfield as mf
 from .finite_width import metric_covariance
 from .mlp import GaussianMLP
@@ -96,6 +96,10 @@ __all__ = [
 MAX_KL_MULTIPLY_ADDS = 10**13
 
 _PHI = {"tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
+#: Smallest 1 - c that target='diagonal' trusts: 1 - q12/q11 has an absolute error of a few 1e-16.
+_MIN_ONE_MINUS_C = 1e-10
+#: Deepest network of :func:`mean_field_kl_spread` (as :func:`rglib.nets.finite_width.metric_covariance`).
+_MAX_COVARIANCE_LAYERS = 2_000
 _TARGETS = ("isotropic", "diagonal", "full")
 
 
@@ -157,7 +161,11 @@ def first_layer_variance(x, sigma_w2, sigma_b2):
         raise ValueError(f"x must have shape (N_0,) or (B, N_0); got {xa.shape}")
     sw = check_real_array(sigma_w2, "sigma_w2", lower=0, lower_strict=True)
     sb = check_real_array(sigma_b2, "sigma_b2", lower=0)
-    out = sw * np.mean(xa * xa, axis=-1) + sb
+    try:
+        out = sw * np.mean(xa * xa, axis=-1) + sb
+    except ValueError:
+        raise ValueError(f"sigma_w2 {sw.shape}, sigma_b2 {sb.shape} and the inputs of x {xa.shape[:-1]} must "
+                         f"broadcast together") from None
     return float(out) if out.ndim == 0 else out
 
 
@@ -248,8 +256,10 @@ def isotropic_fits(network: GaussianMLP, x, *, device=None, dtype=None) -> Layer
     """
     net = _check_network(network)
     p = net.layers[0].weight
-    device = p.device if device is None else torch.device(device)
+    device = p.device if device is None else check_device(device)
     dtype = p.dtype if dtype is None else dtype
+    if dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"dtype must be torch.float32 or torch.float64; got {dtype}")
     xb, single = _as_input(x, net, device, dtype)
     weights, biases = _parameters(net, device, dtype)
     phi = _PHI[net.activation]
@@ -348,7 +358,7 @@ def layer_kl_divergence(network: GaussianMLP, x, *, n_mc: int = 1000, seed=None,
             raise TypeError(f"{name} must be a bool; got {type(flag).__name__}")
     max_elements = check_int(max_elements, "max_elements")
     p = net.layers[0].weight
-    device = p.device if device is None else torch.device(device)
+    device = p.device if device is None else check_device(device)
     dtype = p.dtype if dtype is None else dtype
     if dtype not in (torch.float32, torch.float64):
         raise TypeError(f"dtype must be torch.float32 or torch.float64; got {dtype}")
@@ -505,8 +515,11 @@ def mean_field_layer_kl(q0, depth: int, sigma_w2, sigma_b2, *, activation: str =
     depth = check_int(depth, "depth")
     target = _check_choice(target, "target", ("isotropic", "diagonal"))
     q_variance = _check_choice(q_variance, "q_variance", ("target", "reference"))
-    sw = float(check_real_array(sigma_w2, "sigma_w2", lower=0, lower_strict=True))
-    sb = float(check_real_array(sigma_b2, "sigma_b2", lower=0))
+    sw = check_real_scalar(sigma_w2, "sigma_w2", lower=0, lower_strict=True)
+    sb = check_real_scalar(sigma_b2, "sigma_b2", lower=0)
+    if target == "diagonal" and depth * q0a.size > mf.MAX_PAIR_EVALUATIONS:
+        raise ValueError(f"target='diagonal' evaluates the kernel map depth * q0.size = {depth * q0a.size} times, "
+                         f"more than MAX_PAIR_EVALUATIONS = {mf.MAX_PAIR_EVALUATIONS}; use fewer layers or q0 values")
     q = mf.q_trajectory(q0a, depth - 1, sw, sb, activation=activation)  # (depth, ...)
     ratio = np.moveaxis(q, 0, -1) / q0a[..., None]
     if target == "isotropic":
@@ -524,6 +537,10 @@ def mean_field_layer_kl(q0, depth: int, sigma_w2, sigma_b2, *, activation: str =
         qaa, _, qab = mf.kernel_map(qaa, qaa, qab, sw, sb, activation=activation)
         qaa, qab = np.asarray(qaa, dtype=float), np.asarray(qab, dtype=float)
         one_minus_c.append(1.0 - qab / qaa)
+        if np.any(one_minus_c[-1] < _MIN_ONE_MINUS_C):
+            raise ValueError(f"at layer {len(one_minus_c)} of depth = {depth} the two inputs' correlation c is within "
+                             f"{_MIN_ONE_MINUS_C:g} of 1, below the precision of 1 - c from the kernel map (ordered "
+                             f"phase, sigma_w2 = {sw:g}); ask for fewer layers or use target='isotropic'")
     omc = np.stack(one_minus_c, -1).reshape(q0a.shape + (depth,))
     return 0.5 * np.log(ratio * omc)
 
@@ -573,10 +590,10 @@ def mean_field_kl_spread(q0, depth: int, width: int, sigma_w2, sigma_b2, *, refe
     >>> float(sd[0]), round(float(sd[-1] * np.sqrt(784)), 2)   # deep layers: a little above 1/sqrt(2) = 0.71
     (0.0, 0.78)
     """
-    q = float(check_real_array(q0, "q0", lower=0, lower_strict=True))
-    depth = check_int(depth, "depth")
+    q = check_real_scalar(q0, "q0", lower=0, lower_strict=True)
+    depth = check_int(depth, "depth", 1, _MAX_COVARIANCE_LAYERS)  # via metric_covariance
     width = check_int(width, "width")
-    r_ref = float(check_real_array(reference_vertex, "reference_vertex", lower=0))
+    r_ref = check_real_scalar(reference_vertex, "reference_vertex", lower=0)
     mc = metric_covariance((q, q, 0.0), depth, width, sigma_w2, sigma_b2)
     qm = mc.kernel[:, 0]
     elasticity = np.concatenate([[1.0], np.cumprod(mc.chi_parallel[:-1, 0])]) * q / qm

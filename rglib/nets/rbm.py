@@ -40,7 +40,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from .._checks import check_int, check_real_array
+from .._checks import check_bool, check_device, check_int, check_real_array, check_real_scalar
 
 __all__ = [
     "MAX_EXACT_UNITS",
@@ -64,6 +64,9 @@ __all__ = [
 
 #: Largest smaller layer for which :func:`rbm_log_partition` sums over all states (2**25 states).
 MAX_EXACT_UNITS = 25
+
+#: Bound on the multiply-adds of one call (Gibbs chains, flows, training, exact ln Z): ~ hours on a CPU.
+_MAX_MULTIPLY_ADDS = 10**13
 #: Unit types: ``"spin"`` (values +-1) and ``"binary"`` (values 0, 1).
 UNITS: tuple[str, ...] = ("spin", "binary")
 
@@ -90,15 +93,32 @@ def _check_units(units) -> str:
     return units
 
 
-def _check_rbm(rbm) -> RBM:
+def _check_rbm(rbm, name: str = "rbm") -> RBM:
     if not isinstance(rbm, RBM):
-        raise TypeError(f"rbm must be an rglib.nets.rbm.RBM (from init_rbm or train_rbm); got {type(rbm).__name__}")
-    _check_units(rbm.units)
+        raise TypeError(f"{name} must be an rglib.nets.rbm.RBM (from init_rbm or train_rbm); got {type(rbm).__name__}")
+    if not isinstance(rbm.units, str) or rbm.units not in UNITS:
+        raise ValueError(f"{name}.units={rbm.units!r} is not supported; allowed values: {', '.join(UNITS)}")
+    for part in ("W", "a", "b"):
+        t = getattr(rbm, part)
+        if not isinstance(t, torch.Tensor) or not t.is_floating_point():
+            kind = type(t).__name__ if not isinstance(t, torch.Tensor) else f"tensor of dtype {t.dtype}"
+            raise TypeError(f"{name}.{part} must be a real floating-point torch.Tensor; got {kind}")
+    if rbm.W.ndim != 2:
+        raise ValueError(f"{name}.W must have shape (n_visible, n_hidden); got {tuple(rbm.W.shape)}")
     nv, nh = rbm.W.shape
     if rbm.a.shape != (nv,) or rbm.b.shape != (nh,):
-        raise ValueError(f"rbm has inconsistent shapes: W {tuple(rbm.W.shape)}, a {tuple(rbm.a.shape)}, "
+        raise ValueError(f"{name} has inconsistent shapes: W {tuple(rbm.W.shape)}, a {tuple(rbm.a.shape)}, "
                          f"b {tuple(rbm.b.shape)}")
+    if not all(bool(torch.isfinite(t).all()) for t in rbm[:3]):
+        raise ValueError(f"{name} has non-finite parameters (NaN or inf in W, a or b)")
     return rbm
+
+
+def _check_cost(cost: float, name: str, what: str) -> None:
+    """Refuse, before it starts, a computation of more than ``_MAX_MULTIPLY_ADDS`` multiply-adds."""
+    if cost > _MAX_MULTIPLY_ADDS:
+        raise ValueError(f"{what} would need about {cost:.3g} multiply-adds, more than the bound "
+                         f"{_MAX_MULTIPLY_ADDS:.0e} of rglib.nets.rbm; ask for less ({name})")
 
 
 def _torch_generator(seed, device) -> torch.Generator:
@@ -129,14 +149,18 @@ def _units_values(x: torch.Tensor, units: str, name: str) -> None:
 def _layer(x, rbm: RBM, n: int, name: str, *, check_values: bool = True) -> torch.Tensor:
     """``x`` as a 2-D tensor of the RBM's dtype and device with ``n`` columns."""
     if isinstance(x, np.ndarray):
-        if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
-            raise TypeError(f"{name} must be a numeric array; got dtype {x.dtype}")
+        if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer) or x.dtype == bool):
+            raise TypeError(f"{name} must be a real numeric array; got dtype {x.dtype}")
         x = torch.from_numpy(np.asarray(x, dtype=np.float64))
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor or numpy array of shape (batch, {n}); got {type(x).__name__}")
+    if x.is_complex():
+        raise TypeError(f"{name} must hold real numbers; got dtype {x.dtype}")
     if x.ndim != 2 or x.shape[1] != n or x.shape[0] < 1:
         raise ValueError(f"{name} must have shape (batch, {n}) with batch >= 1; got {tuple(x.shape)}")
     x = x.to(dtype=rbm.W.dtype, device=rbm.W.device)
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
     if check_values:
         _units_values(x, rbm.units, name)
     return x
@@ -188,12 +212,14 @@ def init_rbm(n_visible: int, n_hidden: int, *, units: str = "spin", weight_std: 
     nv = check_int(n_visible, "n_visible", 1)
     nh = check_int(n_hidden, "n_hidden", 1)
     units = _check_units(units)
-    std = float(check_real_array(weight_std, "weight_std", lower=0.0))
+    std = check_real_scalar(weight_std, "weight_std", lower=0.0)
     if dtype not in (torch.float32, torch.float64):
         raise ValueError(f"dtype must be torch.float32 or torch.float64; got {dtype}")
-    dev = torch.device("cpu" if device is None else device)
+    dev = check_device(device) or torch.device("cpu")
     gen = _torch_generator(seed, "cpu")
     W = (std * torch.randn(nv, nh, generator=gen, dtype=torch.float64)).to(device=dev, dtype=dtype)
+    if not bool(torch.isfinite(W).all()):
+        raise ValueError(f"weight_std = {std:g} gives couplings beyond the range of {dtype}; use a smaller weight_std")
     return RBM(W, torch.zeros(nv, device=dev, dtype=dtype), torch.zeros(nh, device=dev, dtype=dtype), units)
 
 
@@ -289,7 +315,8 @@ def rbm_log_partition(rbm: RBM, *, chunk_size: int = 2**16) -> float:
     nv, nh = rbm.W.shape
     if min(nv, nh) > MAX_EXACT_UNITS:
         raise ValueError(f"exact log Z needs a layer of at most MAX_EXACT_UNITS = {MAX_EXACT_UNITS} units; "
-                         f"got n_visible = {nv}, n_hidden = {nh}")
+                         f"rbm has n_visible = {nv}, n_hidden = {nh}")
+    _check_cost(2.0 ** min(nv, nh) * nv * nh, "rbm", "the exact ln Z (a sum over 2**min(n_visible, n_hidden) states)")
     if nh <= nv:  # enumerate hidden states
         n, W, bias_enum, bias_sum = nh, rbm.W.T, rbm.b, rbm.a
     else:
@@ -307,7 +334,7 @@ def rbm_log_likelihood(rbm: RBM, v, *, log_z: float | None = None) -> float:
 
     Pass ``log_z`` to reuse a partition function computed once.
     """
-    lz = rbm_log_partition(rbm) if log_z is None else float(check_real_array(log_z, "log_z"))
+    lz = rbm_log_partition(rbm) if log_z is None else check_real_scalar(log_z, "log_z")
     return float(-free_energy(rbm, v).mean()) - lz
 
 
@@ -319,6 +346,8 @@ def gibbs_chain(rbm: RBM, v0, n_steps: int, *, seed) -> tuple[torch.Tensor, torc
     rbm = _check_rbm(rbm)
     v = _layer(v0, rbm, rbm.W.shape[0], "v0")
     steps = check_int(n_steps, "n_steps", 0)
+    _check_cost(2.0 * (steps + 1) * v.shape[0] * v.shape[1] * rbm.W.shape[1], "n_steps",
+                f"{steps} Gibbs steps of {v.shape[0]} chains")
     gen = _torch_generator(seed, v.device)
     h = _sample(rbm.units, v @ rbm.W + rbm.b, gen)
     for _ in range(steps):
@@ -343,6 +372,8 @@ def rbm_flow(rbm: RBM, v0, n_steps: int, *, sample: bool = True, seed=None) -> t
     steps = check_int(n_steps, "n_steps", 0)
     if not isinstance(sample, (bool, np.bool_)):
         raise TypeError(f"sample must be a bool; got {type(sample).__name__}")
+    _check_cost(2.0 * steps * v.shape[0] * v.shape[1] * rbm.W.shape[1], "n_steps",
+                f"an RBM flow of {steps} steps of {v.shape[0]} configurations")
     gen = _torch_generator(seed, v.device) if sample else None
     out = [v]
     for _ in range(steps):
@@ -372,31 +403,39 @@ def _train_rbm_iv(data, n_hidden, units, method, k, learning_rate, n_epochs, bat
     if method not in ("cd", "pcd"):
         raise ValueError(f"method must be 'cd' or 'pcd'; got {method!r}")
     k = check_int(k, "k", 1)
-    lr = float(check_real_array(learning_rate, "learning_rate", lower=0.0, lower_strict=True))
+    lr = check_real_scalar(learning_rate, "learning_rate", lower=0.0, lower_strict=True)
     n_epochs = check_int(n_epochs, "n_epochs", 1)
     batch_size = check_int(batch_size, "batch_size", 1)
-    wd = float(check_real_array(weight_decay, "weight_decay", lower=0.0))
-    l1 = float(check_real_array(l1_penalty, "l1_penalty", lower=0.0))
+    wd = check_real_scalar(weight_decay, "weight_decay", lower=0.0)
+    l1 = check_real_scalar(l1_penalty, "l1_penalty", lower=0.0)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be None or a callable (epoch, rbm); got {type(callback).__name__}")
-    mom = float(check_real_array(momentum, "momentum", lower=0.0, upper=1.0))
+    mom = check_real_scalar(momentum, "momentum", lower=0.0, upper=1.0)
     nh = check_int(n_hidden, "n_hidden", 1)
     if not isinstance(monitor_likelihood, (bool, np.bool_)):
         raise TypeError(f"monitor_likelihood must be a bool; got {type(monitor_likelihood).__name__}")
     if dtype not in (torch.float32, torch.float64):
         raise ValueError(f"dtype must be torch.float32 or torch.float64; got {dtype}")
-    dev = torch.device("cpu" if device is None else device)
+    dev = check_device(device) or torch.device("cpu")
     if isinstance(data, np.ndarray):
+        if not (np.issubdtype(data.dtype, np.floating) or np.issubdtype(data.dtype, np.integer)
+                or data.dtype == bool):
+            raise TypeError(f"data must be a real numeric array; got dtype {data.dtype}")
         data = torch.from_numpy(np.asarray(data, dtype=np.float64))
     if not isinstance(data, torch.Tensor):
         raise TypeError(f"data must be a torch.Tensor or numpy array of shape (n_samples, n_visible); "
                         f"got {type(data).__name__}")
+    if data.is_complex():
+        raise TypeError(f"data must hold real numbers; got dtype {data.dtype}")
     if data.ndim != 2 or data.shape[0] < 1 or data.shape[1] < 1:
         raise ValueError(f"data must have shape (n_samples, n_visible); got {tuple(data.shape)}")
     data = data.to(device=dev, dtype=dtype)
     _units_values(data, units, "data")
     if monitor_likelihood and min(data.shape[1], nh) > MAX_EXACT_UNITS:
         raise ValueError(f"monitor_likelihood=True needs a layer of at most {MAX_EXACT_UNITS} units")
+    n, nv = data.shape
+    per_epoch = 2.0 * (k + 2) * n * nv * nh + (2.0 ** min(nv, nh) * nv * nh if monitor_likelihood else 0.0)
+    _check_cost(n_epochs * per_epoch, "n_epochs", f"{n_epochs} epochs of CD-{k} on {n} samples")
     return data, nh, units, method, k, lr, n_epochs, batch_size, wd, l1, mom, dev
 
 
@@ -449,6 +488,7 @@ def train_rbm(data, n_hidden: int, *, units: str = "spin", method: str = "cd", k
     data, nh, units, method, k, lr, n_epochs, batch_size, wd, l1, mom, dev = _train_rbm_iv(
         data, n_hidden, units, method, k, learning_rate, n_epochs, batch_size, weight_decay, l1_penalty, momentum,
         monitor_likelihood, callback, device, dtype)
+    progress = check_bool(progress, "progress")
     n, nv = data.shape
     gen = _torch_generator(seed, "cpu")
     if init is None:
@@ -458,7 +498,7 @@ def train_rbm(data, n_hidden: int, *, units: str = "spin", method: str = "cd", k
         logit = torch.log(p / (1 - p))
         rbm = rbm._replace(a=0.5 * logit if units == "spin" else logit)
     else:
-        rbm = _check_rbm(init)
+        rbm = _check_rbm(init, "init")
         if rbm.W.shape != (nv, nh) or rbm.units != units:
             raise ValueError(f"init must have W of shape ({nv}, {nh}) and units={units!r}")
         rbm = RBM(*(t.detach().clone().to(device=dev, dtype=dtype) for t in rbm[:3]), units)
@@ -497,6 +537,9 @@ def train_rbm(data, n_hidden: int, *, units: str = "spin", method: str = "cd", k
             for t, g, m in zip((W, a, b), grads, vel):
                 m.mul_(mom).add_(lr * g)
                 t.add_(m)
+        if not all(bool(torch.isfinite(t).all()) for t in (W, a, b)):
+            raise ValueError(f"training diverged in epoch {epoch + 1} (non-finite couplings); use a smaller "
+                             f"learning_rate (got {lr:g}) or momentum (got {mom:g})")
         rec[epoch] = float(err) / (n * nv)
         if monitor_likelihood:
             ll[epoch] = rbm_log_likelihood(RBM(W, a, b, units), data)

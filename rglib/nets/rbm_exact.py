@@ -46,12 +46,15 @@ MAX_LISTED_UNITS = 22
 #: Largest number of spins for :func:`relabeled_kl` (``6! 2**6 = 46080`` relabellings).
 MAX_RELABELED_SPINS = 6
 
+#: Bound on the terms 2**(n_visible + n_hidden) * n_hidden of :func:`encoded_hidden_log_probabilities`.
+_MAX_ENCODER_TERMS = 2.0**40
+
 
 def _listed(rbm: RBM, layer: str) -> tuple[RBM, int]:
     rbm = _check_rbm(rbm)
     n = rbm.W.shape[0 if layer == "visible" else 1]
     if n > MAX_LISTED_UNITS:
-        raise ValueError(f"the {layer} layer has {n} units; listing its 2**n states needs n <= "
+        raise ValueError(f"the {layer} layer of rbm has {n} units; listing its 2**n states needs n <= "
                          f"MAX_LISTED_UNITS = {MAX_LISTED_UNITS}")
     return rbm, n
 
@@ -112,6 +115,10 @@ def encoded_hidden_log_probabilities(rbm: RBM, log_p_visible, *, chunk_size: int
     """
     rbm, nv = _listed(rbm, "visible")
     _, nh = _listed(rbm, "hidden")
+    terms = 2.0 ** (nv + nh) * nh
+    if terms > _MAX_ENCODER_TERMS:
+        raise ValueError(f"q(h) of an rbm with {nv} visible and {nh} hidden units sums about {terms:.3g} terms "
+                         f"(2**(n_visible + n_hidden) * n_hidden), more than the bound {_MAX_ENCODER_TERMS:.0e}")
     lp = _log_probabilities(log_p_visible, "log_p_visible")
     if lp.shape != (2**nv,):
         raise ValueError(f"log_p_visible must have shape (2**n_visible,) = ({2**nv},); got {lp.shape}")

@@ -31,9 +31,9 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from .._checks import check_int, check_real_array
+from .._checks import check_int, check_real_array, check_real_scalar
 from ..ising.enumeration import all_spin_configurations
-from .rbm import RBM, MAX_EXACT_UNITS
+from .rbm import RBM, MAX_EXACT_UNITS, _check_rbm
 
 __all__ = ["chain_as_rbm", "rbm_layer_log_marginal", "curve_temperature", "confusion_matrix",
            "axis_correlation", "ScalingFit", "fit_scaling_dimension"]
@@ -62,7 +62,9 @@ def chain_as_rbm(N: int, K: float, *, dtype: torch.dtype = torch.float64) -> RBM
     N = check_int(N, "N", 4)
     if N % 2:
         raise ValueError(f"N must be even (a bipartite ring); got N={N}")
-    K = float(check_real_array(K, "K"))
+    K = check_real_scalar(K, "K")
+    if dtype not in (torch.float32, torch.float64):
+        raise ValueError(f"dtype must be torch.float32 or torch.float64; got {dtype!r}")
     n = N // 2
     W = torch.zeros(n, n, dtype=dtype)
     idx = torch.arange(n)
@@ -84,8 +86,7 @@ def rbm_layer_log_marginal(rbm: RBM, layer: str = "hidden") -> np.ndarray:
     >>> np.allclose(np.exp(lp), 0.25)
     True
     """
-    if not isinstance(rbm, RBM):
-        raise TypeError(f"rbm must be an rglib.nets.rbm.RBM; got {type(rbm).__name__}")
+    rbm = _check_rbm(rbm)
     if rbm.units != "spin":
         raise ValueError(f"rbm.units must be 'spin' for rbm_layer_log_marginal; got {rbm.units!r}")
     if layer not in ("hidden", "visible"):
@@ -96,7 +97,7 @@ def rbm_layer_log_marginal(rbm: RBM, layer: str = "hidden") -> np.ndarray:
         W, a, b = W.T, b, a
     n = W.shape[1]
     if n > MAX_EXACT_UNITS:
-        raise ValueError(f"the {layer} layer must have at most MAX_EXACT_UNITS = {MAX_EXACT_UNITS} units; got {n}")
+        raise ValueError(f"the {layer} layer of rbm must have at most MAX_EXACT_UNITS = {MAX_EXACT_UNITS} units; got {n}")
     h = torch.from_numpy(all_spin_configurations(n).astype(np.float64))
     psi = h @ W.T + a
     x = psi.abs()
@@ -152,11 +153,12 @@ def confusion_matrix(true_labels, predicted_labels, n_classes: int) -> np.ndarra
     n_classes = check_int(n_classes, "n_classes", 1)
     t = np.asarray(true_labels).reshape(-1)
     p = np.asarray(predicted_labels).reshape(-1)
-    if t.shape != p.shape:
-        raise ValueError(f"true_labels and predicted_labels must have the same length; got {t.size}, {p.size}")
     for name, x in (("true_labels", t), ("predicted_labels", p)):
         if not np.issubdtype(x.dtype, np.integer):
             raise TypeError(f"{name} must be integers; got dtype {x.dtype}")
+    if t.shape != p.shape:
+        raise ValueError(f"true_labels and predicted_labels must have the same length; got {t.size}, {p.size}")
+    for name, x in (("true_labels", t), ("predicted_labels", p)):
         if x.size and (x.min() < 0 or x.max() >= n_classes):
             raise ValueError(f"{name} must lie in [0, {n_classes}); got range [{x.min()}, {x.max()}]")
     counts = np.zeros((n_classes, n_classes))
@@ -225,7 +227,10 @@ def fit_scaling_dimension(r, G, G_error, L: int) -> ScalingFit:
     r = np.asarray(check_real_array(r, "r", lower=0.0, lower_strict=True), dtype=np.float64).reshape(-1)
     G = np.asarray(check_real_array(G, "G"), dtype=np.float64).reshape(-1)
     err = np.asarray(check_real_array(G_error, "G_error", lower=0.0, lower_strict=True), dtype=np.float64)
-    err = np.broadcast_to(err, G.shape)
+    try:
+        err = np.broadcast_to(err, G.shape)
+    except ValueError:
+        raise ValueError(f"G_error must be a number or have the shape of G {G.shape}; got {err.shape}") from None
     if r.shape != G.shape or r.size < 3:
         raise ValueError(f"r and G must have the same length >= 3; got {r.size} and {G.size}")
     if np.any(G <= 0):

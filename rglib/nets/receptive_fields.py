@@ -38,7 +38,7 @@ import numpy as np
 from scipy import ndimage
 from scipy.optimize import linear_sum_assignment
 
-from .._checks import check_int, check_real_array, numpy_generator
+from .._checks import check_int, check_real_array, check_real_scalar, numpy_generator
 
 __all__ = [
     "PatchStatistics",
@@ -53,6 +53,10 @@ __all__ = [
     "radial_profile",
     "mosaic",
 ]
+
+
+#: Largest image :func:`mosaic` builds (800 MB of float64).
+_MAX_MOSAIC_PIXELS = 10**8
 
 
 class PatchStatistics(NamedTuple):
@@ -117,7 +121,13 @@ def align_signs(maps) -> tuple[np.ndarray, np.ndarray]:
 def periodic_displacement(x, c, period) -> np.ndarray:
     """Displacement ``x - c`` wrapped into ``[-period/2, period/2)`` (element-wise, broadcasting)."""
     P = check_real_array(period, "period", lower=0.0, lower_strict=True)
-    d = np.asarray(x, dtype=np.float64) - np.asarray(c, dtype=np.float64)
+    xa, ca = check_real_array(x, "x"), check_real_array(c, "c")
+    try:
+        d = xa - ca
+        np.broadcast_shapes(d.shape, P.shape)
+    except ValueError:
+        raise ValueError(f"x, c and period must broadcast together; got shapes {xa.shape}, {ca.shape} and "
+                         f"{P.shape}") from None
     return (d + P / 2) % P - P / 2
 
 
@@ -174,7 +184,7 @@ def patch_statistics(maps, *, threshold: float = 0.5) -> PatchStatistics:
     ([[5.5, 2.5]], 2.0, 1.0, 4)
     """
     arr = _maps(maps)
-    thr = float(check_real_array(threshold, "threshold", lower=0.0, lower_strict=True, upper=1.0))
+    thr = check_real_scalar(threshold, "threshold", lower=0.0, lower_strict=True, upper=1.0)
     n, L1, L2 = arr.shape
     mag = np.abs(arr)
     flat = mag.reshape(n, -1)
@@ -215,10 +225,22 @@ def _centres(centres, shape) -> tuple[np.ndarray, int, int]:
     c = check_real_array(centres, "centres")
     if c.ndim != 2 or c.shape[1] != 2 or c.shape[0] < 1:
         raise ValueError(f"centres must have shape (n, 2) with n >= 1; got {c.shape}")
+    L1, L2 = _shape_pair(shape)
+    return c, L1, L2
+
+
+def _shape_pair(shape) -> tuple[int, int]:
     if not (isinstance(shape, (tuple, list)) and len(shape) == 2):
         raise TypeError(f"shape must be a pair (L1, L2); got {shape!r}")
     L1, L2 = (check_int(x, "shape", 1) for x in shape)
-    return c, L1, L2
+    return L1, L2
+
+
+def _block_size(b, L1: int, L2: int) -> int:
+    b = check_int(b, "b", 1)
+    if L1 % b or L2 % b:
+        raise ValueError(f"the block size b = {b} must divide both lattice sides; got {L1} x {L2}")
+    return b
 
 
 def _periodic_distance_matrix(a: np.ndarray, b: np.ndarray, L1: int, L2: int) -> np.ndarray:
@@ -229,7 +251,8 @@ def _periodic_distance_matrix(a: np.ndarray, b: np.ndarray, L1: int, L2: int) ->
 
 def block_centres(shape, b: int) -> np.ndarray:
     """Centres ``(b I + (b-1)/2, b J + (b-1)/2)`` of the ``b x b`` blocks, row-major, shape ``(L1 L2 / b^2, 2)``."""
-    L1, L2 = shape
+    L1, L2 = _shape_pair(shape)
+    b = _block_size(b, L1, L2)
     I, J = np.meshgrid(np.arange(L1 // b), np.arange(L2 // b), indexing="ij")
     return np.stack([b * I.ravel() + (b - 1) / 2, b * J.ravel() + (b - 1) / 2], axis=1).astype(np.float64)
 
@@ -250,9 +273,7 @@ def centre_matching_distance(centres, shape, b: int = 2) -> np.ndarray:
     [0.0, 0.0, 0.0, 0.0]
     """
     c, L1, L2 = _centres(centres, shape)
-    b = check_int(b, "b", 1)
-    if L1 % b or L2 % b:
-        raise ValueError(f"the block size b = {b} must divide both lattice sides; got {L1} x {L2}")
+    b = _block_size(b, L1, L2)
     blocks = block_centres((L1, L2), b)
     d = _periodic_distance_matrix(c, blocks, L1, L2)
     rows, cols = linear_sum_assignment(d**2)
@@ -273,9 +294,7 @@ def block_coverage(centres, shape, b: int = 2) -> float:
     0.5
     """
     c, L1, L2 = _centres(centres, shape)
-    b = check_int(b, "b", 1)
-    if L1 % b or L2 % b:
-        raise ValueError(f"the block size b = {b} must divide both lattice sides; got {L1} x {L2}")
+    b = _block_size(b, L1, L2)
     I = np.floor(np.mod(c[:, 0], L1) / b).astype(int)
     J = np.floor(np.mod(c[:, 1], L2) / b).astype(int)
     return float(len(np.unique(I * (L2 // b) + J)) / ((L1 // b) * (L2 // b)))
@@ -308,7 +327,7 @@ def select_by_centre(centres, shape, n_side: int) -> np.ndarray:
 def random_centres(n: int, shape, *, seed=None) -> np.ndarray:
     """``n`` centres drawn uniformly on the ``L1 x L2`` torus (the null model for :func:`block_coverage` etc.)."""
     n = check_int(n, "n", 1)
-    L1, L2 = (check_int(x, "shape", 1) for x in shape)
+    L1, L2 = _shape_pair(shape)
     rng = numpy_generator(seed)
     return rng.random((n, 2)) * np.array([L1, L2], dtype=np.float64)
 
@@ -368,6 +387,13 @@ def mosaic(maps, n_cols: int, *, pad: int = 1, normalize: bool = True) -> np.nda
     arr = _maps(maps)
     k = check_int(n_cols, "n_cols", 1)
     p = check_int(pad, "pad", 0)
+    if not isinstance(normalize, (bool, np.bool_)):
+        raise TypeError(f"normalize must be a bool; got {type(normalize).__name__}")
+    n_rows = -(-arr.shape[0] // k)
+    pixels = (n_rows * (arr.shape[1] + p)) * (k * (arr.shape[2] + p))
+    if pixels > _MAX_MOSAIC_PIXELS:
+        raise ValueError(f"the mosaic would have {pixels:.3g} pixels (more than {_MAX_MOSAIC_PIXELS:.0e}); "
+                         f"ask for fewer columns n_cols = {k} or a smaller pad = {p}")
     if normalize:
         top = np.abs(arr).reshape(len(arr), -1).max(axis=1)
         arr = arr / np.where(top > 0, top, 1.0)[:, None, None]

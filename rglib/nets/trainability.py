@@ -32,7 +32,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._checks import check_int, check_real_array
-from .cascade import normalized_kl_curve, reconstruct, reconstruction_kl, saturation_cutoff, train_cascade
+from .cascade import _inputs, normalized_kl_curve, reconstruct, reconstruction_kl, saturation_cutoff, train_cascade
 from .mlp import GaussianMLP
 
 __all__ = ["CascadeKL", "cascade_kl", "cutoff_layer", "cutoff_by_depth", "CutoffPeak", "cutoff_peak",
@@ -94,6 +94,7 @@ def cascade_kl(network: GaussianMLP, x_train, x_test, *, n_layers: int, n_epochs
     if not isinstance(network, GaussianMLP):
         raise TypeError(f"network must be an rglib.nets.GaussianMLP; got {type(network).__name__}")
     n_layers = check_int(n_layers, "n_layers", 1, network.depth)
+    _inputs(x_test, network, "x_test")  # checked here, so that an error names x_test, not reconstruct's x
     fit = train_cascade(network, x_train, n_layers=n_layers, n_epochs=n_epochs, batch_size=batch_size, lr=lr,
                         seed=seed)
     x_hat = reconstruct(fit.cascade, network, x_test)
@@ -131,7 +132,7 @@ def cutoff_by_depth(kl, depths: Sequence[int], *, dropped: int = 2, rtol: float 
         raise ValueError(f"kl must have shape (n_layers, n_images); got {K.shape}")
     dropped = check_int(dropped, "dropped", 0)
     out = []
-    for L in depths:
+    for L in _depth_list(depths):
         m = check_int(L, "depths[i]", dropped + 1, K.shape[0] + dropped) - dropped
         out.append(cutoff_layer(normalized_kl_curve(K[:m]), rtol=rtol))
     return np.asarray(out, dtype=int)
@@ -224,11 +225,17 @@ def largest_trainable_depth(depths: Sequence[int], reached) -> np.ndarray:
     >>> largest_trainable_depth([4, 8, 12], [[True, True, False], [False, False, False], [True, False, True]])
     array([ 8,  0, 12])
     """
-    d = np.asarray([check_int(v, "depths[i]", 1) for v in depths])
+    d = np.asarray([check_int(v, "depths[i]", 1) for v in _depth_list(depths)])
     r = np.asarray(reached)
     if r.dtype != np.bool_ or r.ndim < 1 or r.shape[-1] != d.size:
         raise ValueError(f"reached must be a bool array of shape (..., {d.size}); got {r.dtype} {r.shape}")
     return np.max(np.where(r, d, 0), axis=-1)
+
+
+def _depth_list(depths) -> list:
+    if isinstance(depths, (str, bytes)) or not isinstance(depths, (Sequence, np.ndarray)):
+        raise TypeError(f"depths must be a sequence of ints; got {type(depths).__name__}")
+    return list(depths)
 
 
 class Agreement(NamedTuple):

@@ -54,7 +54,7 @@ __getattr__, __dir__, __all__ = attach(
             'DBMGibbsTrace', 'gibbs_sample_dbm'
         ],
         'kl_1d': [
-            'K0_MIN', 'kl_same_lattice', 'kl_lifted', 'kl_asymptote', 'enumerated_kl_same_lattice',
+            'kl_same_lattice', 'kl_lifted', 'kl_asymptote', 'enumerated_kl_same_lattice',
             'enumerated_kl_lifted'
         ],
         'kl_2d': [

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
-from .._checks import check_int, numpy_generator
+from .._checks import check_int, check_real_array, numpy_generator
 from ..ising.enumeration import all_spin_configurations, iter_spin_configurations
 
 __all__ = ["MAX_BLOCKED_SPINS", "block_average", "block_majority", "block_majority_log_probabilities",
@@ -73,11 +73,12 @@ def block_majority(spins, b: int = 2, *, seed=None) -> np.ndarray:
     np.int8(1)
     """
     blocks, b = _blocks(spins, b)
+    rng = numpy_generator(seed)  # checked even when no block is tied
     total = blocks.astype(np.int32).sum(axis=(-3, -1))
     out = np.sign(total).astype(np.int8)
     ties = total == 0
     if np.any(ties):
-        coins = numpy_generator(seed).integers(0, 2, size=int(ties.sum()), dtype=np.int8)
+        coins = rng.integers(0, 2, size=int(ties.sum()), dtype=np.int8)
         out[ties] = 2 * coins - 1
     return out
 
@@ -121,7 +122,7 @@ def block_majority_log_probabilities(log_p, shape, b: int = 2, *, chunk_size: in
     L1, L2 = (check_int(x, "shape", 1) for x in shape)
     b = check_int(b, "b", 1)
     if L1 % b or L2 % b:
-        raise ValueError(f"the block size b = {b} must divide both lattice sides; got {L1} x {L2}")
+        raise ValueError(f"the block size b = {b} must divide both lattice sides of shape = ({L1}, {L2})")
     n = L1 * L2
     if n > MAX_BLOCKED_SPINS:
         raise ValueError(f"L1 * L2 must be <= MAX_BLOCKED_SPINS = {MAX_BLOCKED_SPINS}; got {n}")
@@ -177,8 +178,8 @@ def visible_coarse_correlators(v, h) -> np.ndarray:
     >>> C.shape, round(float(C[0].reshape(4, 4)[0, 0]), 1)
     ((4, 16), 0.2)
     """
-    V = np.asarray(v, dtype=np.float64)
-    H = np.asarray(h, dtype=np.float64)
+    V = check_real_array(v, "v")
+    H = check_real_array(h, "h")
     if V.ndim < 2 or H.ndim < 2:
         raise ValueError(f"v and h must have a leading sample axis; got shapes {V.shape} and {H.shape}")
     if V.shape[0] != H.shape[0] or V.shape[0] < 1:

@@ -61,6 +61,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._checks import check_int as _int
 from .._checks import check_real_array as _real
+from .._checks import check_real_scalar as _real_scalar
 
 __all__ = [
     "REDUCTION_FACTOR",
@@ -80,6 +81,9 @@ __all__ = [
 
 #: Length rescaling factor b of one step (three-site blocks on the triangular lattice).
 REDUCTION_FACTOR = float(np.sqrt(3.0))
+
+#: Bound on ``max_steps`` of :func:`nvl_critical_coupling` (each of <= 200 bisection steps runs one flow).
+_MAX_FLOW_STEPS = 10**4
 
 _A1 = np.array([1.0, 0.0])
 _A2 = np.array([0.5, np.sqrt(3.0) / 2])
@@ -248,7 +252,7 @@ def block_cumulant_couplings(block_of_site: ArrayLike, bonds: ArrayLike, couplin
     (True, 0.0)
     """
     block, bonds, couplings, n_blocks = _check_blocks_bonds(block_of_site, bonds, couplings)
-    K_block = float(_real(K_block, "K_block"))
+    K_block = _real_scalar(K_block, "K_block")
     phi, psi = _moments(K_block)
     first, same, other = _structure(block, bonds, couplings, n_blocks)
     return BlockCouplings(phi**2 * first, phi**2 * ((1 - phi**2) * same + (psi - phi**2) * other))
@@ -564,14 +568,16 @@ def nvl_critical_coupling(order: int = 1, *, second_order: str = "nearest", tol:
     True
     """
     order, second_order = _check_scheme(order, second_order)
-    tol = float(_real(tol, "tol", lower=0.0, lower_strict=True))
-    max_steps = _int(max_steps, "max_steps", 10)
+    tol = _real_scalar(tol, "tol", lower=0.0, lower_strict=True)
+    max_steps = _int(max_steps, "max_steps", 10, _MAX_FLOW_STEPS)
     tables = _tables(6)
     lo, hi = 0.05, 1.0
     if _side(lo, order, second_order, tables, max_steps) != -1 or \
             _side(hi, order, second_order, tables, max_steps) != 1:  # pragma: no cover
         raise RuntimeError("the bracket [0.05, 1] does not contain the critical coupling")
-    while hi - lo > tol:
+    for _ in range(200):  # bisection halves the bracket; 200 halvings reach the spacing of floats near K_c
+        if hi - lo <= tol:
+            break
         mid = 0.5 * (lo + hi)
         side = _side(mid, order, second_order, tables, max_steps)
         if side == 0:  # the flow stays near the fixed point for max_steps: mid is K_c to this precision
