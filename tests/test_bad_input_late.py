@@ -4,7 +4,8 @@ Table-driven like ``tests/test_bad_input_rg_nets.py``: each row replaces one arg
 value (wrong type, wrong shape, NaN/+-inf, negative or zero size, out-of-range probability or variance, spins that
 are not +-1, sizes that do not divide, strings, None, complex) and checks that a ``ValueError``/``TypeError`` of the
 expected kind is raised whose message names the argument exactly as the signature spells it. Covered:
-``rglib.nets.{rbm, rbm_exact, receptive_fields, rbm_flow_analysis, layer_kl, finite_width, trainability}``,
+``rglib.nets.{rbm, rbm_exact, receptive_fields, rbm_flow_analysis, rbm_stack, layer_kl, finite_width,
+trainability}``,
 ``rglib.rg.{blocking, cumulant_rg}``, ``rglib.plotting`` and ``rglib.ising.iter_spin_configurations``.
 
 ``test_every_public_function_is_in_a_bad_input_table`` walks the ``__all__`` of every wing of rglib and fails if a
@@ -39,6 +40,7 @@ from rglib.nets import layer_kl as lk  # noqa: E402
 from rglib.nets import rbm as rb  # noqa: E402
 from rglib.nets import rbm_exact as rx  # noqa: E402
 from rglib.nets import rbm_flow_analysis as rfa  # noqa: E402
+from rglib.nets import rbm_stack as rs  # noqa: E402
 from rglib.nets import receptive_fields as rf  # noqa: E402
 from rglib.nets import trainability as tb  # noqa: E402
 from rglib.nets.mlp import GaussianMLP  # noqa: E402
@@ -105,6 +107,26 @@ GAUSS = dict(q1=1.0, depth=3, width=4, sigma_w2=1.5, sigma_b2=0.05)
 VAR_W = POSITIVE + [([1.0, 2.0], V)]
 VAR_B = NONNEG + [([0.0, 0.1], V)]
 GAUSS_BAD = {"q1": POSITIVE, "depth": COUNT, "sigma_w2": VAR_W, "sigma_b2": VAR_B}
+# stacks on a 4 x 4 lattice: 16 -> 4 -> 1 units
+DATA16 = np.random.default_rng(4).choice([-1.0, 1.0], size=(10, 16))
+STACK = rs.block_spin_stack((4, 4), 2, 2)
+V16 = torch.tensor(np.random.default_rng(5).choice([-1.0, 1.0], size=(3, 16)))
+FIELDS = rs.stack_receptive_fields(STACK)[0]  # (4, 16): the 2 x 2 blocks
+STACK_BAD = [("stack", T), (None, T), (STACK.rbms, T), (rs.RBMStack((), ()), T), (STACK.rbms[0], T),
+             (STACK._replace(rbms=(STACK.rbms[0], "rbm")), T),
+             (STACK._replace(rbms=(STACK.rbms[0]._replace(W=torch.full((16, 4), NAN, dtype=torch.float64)),)), V),
+             (STACK._replace(rbms=STACK.rbms[::-1]), V), (STACK._replace(rbms=STACK.rbms[:1] * 2), V),
+             (STACK._replace(rbms=(STACK.rbms[0], STACK.rbms[1]._replace(units="binary"))), V),
+             (STACK._replace(rbms=(STACK.rbms[0]._replace(a=STACK.rbms[0].a[:3]),)), V)]
+STACK_V = LAYER_V[:2] + [(V16.tolist(), T), (V16[:, :12], V), (V16[0], V), (V16[:0], V),
+                         (torch.full((3, 16), NAN, dtype=torch.float64), V), (V16.numpy() + 0j, T),
+                         (V16.to(torch.complex128), T), (np.array([["a"] * 16]), T), (torch.zeros(3, 16), V),
+                         (2 * V16, V), ((V16 + 1) / 2, V), (V16[None], V)]
+STACK_SEED = [(-1, V), (1.5, T), ("0", T), (True, T), (torch.zeros(1), T)]  # seed=None: fresh entropy, allowed
+HIDDEN_SIZES = [(4, T), ("ab", T), (None, T), ([], V), ([4, 0], V), ([-1], V), ([4, 2.5], T), ([4, True], T),
+                ([4, "1"], T), (np.array([4.0, 1.0]), T), ([4, None], T)]
+SIGMA_GRID = [0.5, 1.0, 1.5, 2.0, 3.0]
+CUTOFFS = [[4, 10, 20, 18, 9], [6, 12, 22, 20, 11]]
 
 # (label, callable, valid kwargs, {argument: [(bad value, expected exception), ...]})
 TABLE = [
@@ -146,6 +168,39 @@ TABLE = [
       "dtype": FLOAT_DTYPE, "progress": FLAG}),
     ("train_rbm_diverging", rb.train_rbm, dict(data=DATA, n_hidden=2, n_epochs=1, batch_size=5, weight_decay=1.0),
      {"learning_rate": [(1e300, V)]}),  # W -> (1 - lr * weight_decay) W overflows: an error, not NaN couplings
+    # ----------------------------------------------------------------------------------- nets.rbm_stack
+    ("train_rbm_stack", rs.train_rbm_stack, dict(data=DATA16, hidden_sizes=[4, 1], n_epochs=1, batch_size=5),
+     {"data": [("x", T), (None, T), (DATA16.tolist(), T), (np.zeros((10, 16)), V), (np.full((10, 16), NAN), V),
+               (DATA16[0], V), (DATA16[:0], V), (DATA16 + 0j, T), (DATA16 > 0, V), (2 * DATA16, V)],
+      "hidden_sizes": HIDDEN_SIZES, "units": [("ising", V), (None, T), (1, T), (["spin"], T)],
+      "method": [("sgd", V), (None, V), (["cd"], V)], "k": COUNT, "learning_rate": POSITIVE,
+      "n_epochs": COUNT + [(10**13, V)], "batch_size": COUNT, "weight_decay": NONNEG, "l1_penalty": NONNEG,
+      "momentum": NONNEG + [(1.5, V)], "weight_std": NONNEG, "seed": STACK_SEED, "device": DEVICE,
+      "dtype": FLOAT_DTYPE, "progress": FLAG}),
+    ("train_rbm_stack_binary", rs.train_rbm_stack,
+     dict(data=(DATA16 + 1) / 2, hidden_sizes=[4], units="binary", n_epochs=1, batch_size=5),
+     {"data": [(DATA16, V)]}),  # +-1 data for 0/1 units
+    ("block_spin_stack", rs.block_spin_stack, dict(shape=(4, 4), b=2, depth=2),
+     {"shape": SHAPE_BAD + [((6, 4), V), ((4, 2), V)], "b": COUNT + [(1, V), (3, V), (10**9, V)],
+      "depth": COUNT + [(3, V), (10**9, V)], "dtype": FLOAT_DTYPE, "device": DEVICE}),
+    ("stack_up", rs.stack_up, dict(stack=STACK, v=V16, seed=0),
+     {"stack": STACK_BAD, "v": STACK_V, "sample": FLAG, "seed": RSEED}),
+    ("stack_receptive_fields", rs.stack_receptive_fields, dict(stack=STACK),
+     {"stack": STACK_BAD, "absolute": FLAG}),
+    ("receptive_field_side", rs.receptive_field_side, dict(fields=FIELDS, shape=(4, 4)),
+     {"fields": [("x", T), (None, T), (FIELDS[0], V), (FIELDS[:0], V), (FIELDS[:, :12], V), (FIELDS[None], V),
+                 (np.full((2, 16), NAN), V), (np.full((2, 16), INF), V), (FIELDS + 1j, T), (FIELDS > 0, T),
+                 (FIELDS.reshape(4, 2, 8), V), (np.ones((2, 0)), V)],
+      "shape": SHAPE_BAD + [((4, 3), V), ((16, 16), V)]}),
+    ("fit_growth_factor", rs.fit_growth_factor, dict(depths=[1, 2, 3], sides=[2.0, 4.0, 8.0]),
+     {"depths": [("x", T), (None, T), ([1, NAN, 3], V), ([1, INF, 3], V), ([1, 1, 1], V), ([1, 2], V),
+                 ([[1, 2, 3]], V), ([1j, 2, 3], T), ([True, False, True], T), (2, V)],
+      "sides": [("x", T), (None, T), ([2.0, 0.0, 8.0], V), ([2.0, -4.0, 8.0], V), ([2.0, NAN, 8.0], V),
+                ([2.0, INF, 8.0], V), ([2.0, 4.0], V), ([[2.0, 4.0, 8.0]], V), ([2j, 4, 8], T)]}),
+    ("stack_lattices", rs.stack_lattices, dict(stack=STACK, v=V16, shape=(4, 4), seed=0),
+     {"stack": STACK_BAD + [(rs.RBMStack((rb.init_rbm(16, 3, seed=0),), (np.empty(0),)), V)], "v": STACK_V,
+      "shape": SHAPE_BAD + [((2, 8), V), ((4, 3), V), ((8, 8), V)], "b": COUNT + [(1, V), (3, V), (4, V)],
+      "sample": FLAG, "seed": RSEED}),
     # ----------------------------------------------------------------------------------- nets.rbm_exact
     ("rbm_visible_log_probabilities", rx.rbm_visible_log_probabilities, dict(rbm=RBM4),
      {"rbm": BAD_RBMS + [(rb.init_rbm(23, 2, seed=0), V)]}),
@@ -259,6 +314,14 @@ TABLE = [
      {"kl": [("x", T), (KL2[0], V), (np.full((3, 2), NAN), V), (KL2 + 1j, T)],
       "depths": [(5, T), ("ab", T), ([2], V), ([10], V), ([4.5], T), (None, T)], "dropped": INT + [(-1, V)],
       "rtol": NONNEG}),
+    ("cutoff_peak", tb.cutoff_peak, dict(sigma_w2=SIGMA_GRID, cutoffs=CUTOFFS),
+     {"sigma_w2": [("x", T), (None, T), ([0.5, 1.0], V), ([0.5, NAN, 1.5, 2.0, 3.0], V),
+                   ([0.5, 1.0, 1.5, 2.0, INF], V), ([0.5, 1.5, 1.0, 2.0, 3.0], V), ([0.5, 1.0, 1.0, 2.0, 3.0], V),
+                   ([SIGMA_GRID], V), ([-0.5, 1.0, 1.5, 2.0, 3.0], V), ([0.0, 1.0, 1.5, 2.0, 3.0], V),
+                   (np.array(SIGMA_GRID) + 1j, T), (1.5, V), ([True, False, True], T)],
+      "cutoffs": [("x", T), (None, T), (CUTOFFS[0], V), ([row[:3] for row in CUTOFFS], V), (np.ones((0, 5)), V),
+                  ([[4, 10, NAN, 18, 9]], V), ([[4, 10, INF, 18, 9]], V),
+                  (np.array(CUTOFFS) + 1j, T), (np.array(CUTOFFS) > 5, T), (np.ones((2, 5, 1)), V)]}),
     ("largest_trainable_depth", tb.largest_trainable_depth, dict(depths=[2, 4], reached=[True, False]),
      {"depths": [(5, T), ("ab", T), ([0, 4], V), ([2.5, 4], T), (None, T)],
       "reached": [([1, 0], V), ([True], V), ("x", V), ([[True]], V)]}),

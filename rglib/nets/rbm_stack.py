@@ -51,8 +51,8 @@ import numpy as np
 import torch
 from scipy.optimize import linear_sum_assignment
 
-from .._checks import check_int, check_real_array, seed_sequence
-from .rbm import RBM, UNITS, _activation, _check_rbm, _sample, _torch_generator, train_rbm
+from .._checks import check_bool, check_device, check_int, check_real_array, seed_sequence
+from .rbm import RBM, _activation, _check_rbm, _check_units, _layer, _sample, _torch_generator, train_rbm
 from .receptive_fields import block_centres, patch_statistics, periodic_displacement
 
 __all__ = ["RBMStack", "train_rbm_stack", "block_spin_stack", "stack_up", "stack_receptive_fields",
@@ -74,7 +74,7 @@ def _check_stack(stack) -> RBMStack:
         raise TypeError(f"stack must be an RBMStack with at least one RBM (from train_rbm_stack or "
                         f"block_spin_stack); got {type(stack).__name__}")
     for d, rbm in enumerate(stack.rbms):
-        _check_rbm(rbm)
+        _check_rbm(rbm, f"stack.rbms[{d}]")
         if d and rbm.W.shape[0] != stack.rbms[d - 1].W.shape[1]:
             raise ValueError(f"stack is inconsistent: RBM {d} has {rbm.W.shape[0]} visible units but RBM {d - 1} "
                              f"has {stack.rbms[d - 1].W.shape[1]} hidden units")
@@ -83,12 +83,17 @@ def _check_stack(stack) -> RBMStack:
     return stack
 
 
-def _check_shape(shape, n_visible: int) -> tuple[int, int]:
+def _check_pair(shape) -> tuple[int, int]:
     if not (isinstance(shape, (tuple, list)) and len(shape) == 2):
         raise TypeError(f"shape must be a pair (L1, L2); got {shape!r}")
     L1, L2 = (check_int(x, "shape", 1) for x in shape)
+    return L1, L2
+
+
+def _check_shape(shape, n_visible: int, of: str) -> tuple[int, int]:
+    L1, L2 = _check_pair(shape)
     if L1 * L2 != n_visible:
-        raise ValueError(f"shape {L1} x {L2} must hold the {n_visible} visible units")
+        raise ValueError(f"shape {L1} x {L2} must hold the {n_visible} {of}")
     return L1, L2
 
 
@@ -143,8 +148,8 @@ def train_rbm_stack(data, hidden_sizes, *, units: str = "spin", method: str = "c
     [(8, 4), (4, 2)]
     """
     sizes = _hidden_sizes(hidden_sizes)
-    if units not in UNITS:
-        raise ValueError(f"units={units!r} is not supported; allowed values: {', '.join(UNITS)}")
+    units = _check_units(units)
+    progress = check_bool(progress, "progress")
     streams = seed_sequence(seed).spawn(len(sizes))
     layers = range(len(sizes))
     if progress:
@@ -182,13 +187,20 @@ def block_spin_stack(shape, b: int = 2, depth: int = 1, *, dtype: torch.dtype = 
     >>> st.rbms[0].W[:, 0].reshape(4, 4).int().tolist()
     [[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]
     """
-    if not (isinstance(shape, (tuple, list)) and len(shape) == 2):
-        raise TypeError(f"shape must be a pair (L1, L2); got {shape!r}")
-    L1, L2 = (check_int(x, "shape", 1) for x in shape)
+    L1, L2 = _check_pair(shape)
     b = check_int(b, "b", 2)
     depth = check_int(depth, "depth", 1)
-    if L1 % b**depth or L2 % b**depth:
-        raise ValueError(f"b**depth = {b**depth} must divide both lattice sides; got {L1} x {L2}")
+    if dtype not in (torch.float32, torch.float64):
+        raise ValueError(f"dtype must be torch.float32 or torch.float64; got {dtype!r}")
+    device = check_device(device)
+    side = 1
+    for _ in range(depth):  # b**depth, stopped as soon as it exceeds the lattice (depth may be huge)
+        side *= b
+        if side > min(L1, L2):
+            break
+    if L1 % side or L2 % side:
+        raise ValueError(f"b**depth must divide both lattice sides of shape {L1} x {L2}; got b = {b}, "
+                         f"depth = {depth}")
     rbms = []
     for d in range(depth):
         n1, n2 = L1 // b**d, L2 // b**d
@@ -224,14 +236,7 @@ def stack_up(stack: RBMStack, v, *, sample: bool = True, seed=None) -> tuple:
     if not isinstance(sample, (bool, np.bool_)):
         raise TypeError(f"sample must be a bool; got {type(sample).__name__}")
     first = stack.rbms[0]
-    if isinstance(v, np.ndarray):
-        v = torch.from_numpy(np.asarray(v, dtype=np.float64))
-    if not isinstance(v, torch.Tensor):
-        raise TypeError(f"v must be a torch.Tensor or numpy array of shape (batch, {first.W.shape[0]}); "
-                        f"got {type(v).__name__}")
-    if v.ndim != 2 or v.shape[1] != first.W.shape[0] or v.shape[0] < 1:
-        raise ValueError(f"v must have shape (batch, {first.W.shape[0]}) with batch >= 1; got {tuple(v.shape)}")
-    v = v.to(first.W)
+    v = _layer(v, first, first.W.shape[0], "v")
     gen = _torch_generator(seed, v.device) if sample else None
     out = [v]
     for rbm in stack.rbms:
@@ -289,10 +294,12 @@ def receptive_field_side(fields, shape) -> np.ndarray:
     [2.0, 3.0]
     """
     r = np.asarray(check_real_array(fields, "fields"), dtype=np.float64)
-    if r.ndim not in (2, 3) or r.shape[0] < 1:
-        raise ValueError(f"fields must have shape (n, L1 * L2) or (n, L1, L2); got {r.shape}")
+    if r.ndim not in (2, 3) or 0 in r.shape:
+        raise ValueError(f"fields must have shape (n, L1 * L2) or (n, L1, L2) with no empty axis; got {r.shape}")
+    L1, L2 = _check_shape(shape, int(np.prod(r.shape[1:])), "sites of each row of fields")
+    if r.ndim == 3 and r.shape[1:] != (L1, L2):
+        raise ValueError(f"fields of shape (n, L1, L2) must have (L1, L2) = shape = {(L1, L2)}; got {r.shape}")
     r = r.reshape(r.shape[0], -1)
-    _check_shape(shape, r.shape[1])
     w = r**2
     s2, s4 = w.sum(axis=1), (w**2).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -326,8 +333,11 @@ def fit_growth_factor(depths, sides) -> GrowthFit:
     >>> round(fit.factor, 12), round(fit.side_at_zero, 12), round(fit.rms_residual, 12)
     (2.0, 1.0, 0.0)
     """
-    d = np.asarray(check_real_array(depths, "depths"), dtype=np.float64).reshape(-1)
-    s = np.asarray(check_real_array(sides, "sides", lower=0.0, lower_strict=True), dtype=np.float64).reshape(-1)
+    d = check_real_array(depths, "depths")
+    s = check_real_array(sides, "sides", lower=0.0, lower_strict=True)
+    for arr, name in ((d, "depths"), (s, "sides")):
+        if arr.ndim != 1:
+            raise ValueError(f"{name} must be a 1-D array of shape (n,); got shape {arr.shape}")
     if d.shape != s.shape or np.unique(d).size < 2:
         raise ValueError(f"depths and sides must have the same length with >= 2 distinct depths; got {d.size} "
                          f"depths and {s.size} sides")
@@ -386,13 +396,14 @@ def stack_lattices(stack: RBMStack, v, shape, *, b: int = 2, sample: bool = True
     ((2, 2, 2), [0, 1, 2, 3], 0.0)
     """
     stack = _check_stack(stack)
-    L1, L2 = _check_shape(shape, stack.rbms[0].W.shape[0])
+    L1, L2 = _check_shape(shape, stack.rbms[0].W.shape[0], "visible units of stack")
     b = check_int(b, "b", 2)
     for d, rbm in enumerate(stack.rbms, start=1):
         need = (L1 // b**d) * (L2 // b**d) if L1 % b**d == 0 and L2 % b**d == 0 else None
         if need != rbm.W.shape[1]:
-            raise ValueError(f"stack and shape do not match: depth {d} has {rbm.W.shape[1]} units, but blocks of side "
-                             f"b**d = {b**d} on a {L1} x {L2} lattice need {need or 'an integer number of'} units")
+            raise ValueError(f"stack and shape do not match for b = {b}: depth {d} has {rbm.W.shape[1]} units, but "
+                             f"blocks of side b**d = {b**d} on a {L1} x {L2} lattice need "
+                             f"{need or 'an integer number of'} units")
     states = stack_up(stack, v, sample=sample, seed=seed)
     spin = stack.rbms[0].units == "spin"
     x0 = states[0] if spin else 2 * states[0] - 1

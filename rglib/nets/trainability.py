@@ -188,7 +188,7 @@ def cutoff_peak(sigma_w2, cutoffs) -> CutoffPeak:
     >>> p.seed_peaks.tolist()
     [1.5, 1.5]
     """
-    s = check_real_array(sigma_w2, "sigma_w2")
+    s = check_real_array(sigma_w2, "sigma_w2", lower=0.0, lower_strict=True, what="sigma_w2 > 0 (weight variances)")
     c = check_real_array(cutoffs, "cutoffs")
     if s.ndim != 1 or s.size < 3 or np.any(np.diff(s) <= 0):
         raise ValueError(f"sigma_w2 must be a strictly increasing 1-D grid of at least 3 points; got {s}")
