@@ -48,12 +48,6 @@ FULL_DIGITS = 8
 _INT64_MIN = -(2**63)
 
 
-def _bit_table(device) -> torch.Tensor:
-    """``table[b, t]`` = bit ``t`` of the byte ``b``, uint8 of shape (256, 8)."""
-    b = torch.arange(256, device=device, dtype=torch.int64)
-    return ((b[:, None] >> torch.arange(8, device=device)) & 1).to(torch.uint8)
-
-
 def _check_little_endian() -> None:
     if sys.byteorder != "little":  # pragma: no cover - every platform torch supports is little-endian
         raise RuntimeError("multispin_metropolis_torch needs a little-endian machine (bytes of a word = lanes)")
@@ -110,7 +104,8 @@ def unpack_replicas_torch(words) -> torch.Tensor:
                         f"{getattr(words, 'dtype', type(words).__name__)} {tuple(getattr(words, 'shape', ()))}")
     W, L1, L2 = words.shape
     byte = words.contiguous().view(torch.uint8).view(W, L1, L2, 8)
-    bits = _bit_table(words.device)[byte.long()]  # (W, L1, L2, 8 bytes, 8 bits)
+    shifts = torch.arange(8, dtype=torch.uint8, device=words.device)
+    bits = (byte.unsqueeze(-1) >> shifts) & 1  # (W, L1, L2, 8 bytes, 8 bits)
     return (1 - 2 * bits.permute(0, 3, 4, 1, 2).to(torch.int8)).reshape(64 * W, L1, L2)
 
 
@@ -153,11 +148,12 @@ def _neighbours(X: torch.Tensor, shift: int):
     return torch.roll(X, 1, dims=1), torch.roll(X, -1, dims=1), X, side
 
 
-def _lane_counts(x: torch.Tensor, table: torch.Tensor) -> torch.Tensor:
-    """Number of set bits of every lane over all words of each replica block: (W, ...) -> (W, 64) int64."""
+def _lane_counts(x: torch.Tensor) -> torch.Tensor:
+    """Number of set bits of every lane over the words of each replica block: (W, ...) int64 -> (W, 64) int64."""
     W = x.shape[0]
-    byte = x.contiguous().view(torch.uint8).view(W, -1, 8)
-    return table[byte.long()].sum(dim=1, dtype=torch.int64).view(W, 64)
+    byte = x.contiguous().view(torch.uint8).view(W, -1, 8, 1)  # little-endian: byte b holds lanes 8b..8b+7
+    shifts = torch.arange(8, dtype=torch.uint8, device=x.device)
+    return ((byte >> shifts) & 1).to(torch.int32).sum(dim=1).view(W, 64).to(torch.int64)
 
 
 # ----------------------------------------------------------------------------------------------- update
@@ -222,11 +218,11 @@ def _update(X, Y, shift, anti, d1, d2, always1, always2, gen):
     X ^= flip
 
 
-def _measure(A, B, table):
+def _measure(A, B):
     """Bond sum S and magnetization M of every replica, (W * 64,) each, on the device."""
     n = 2 * A[0].numel()
-    down = _lane_counts(A, table) + _lane_counts(B, table)
-    anti = sum(_lane_counts(A ^ nb, table) for nb in _neighbours(B, 1))
+    down = _lane_counts(torch.cat([A, B], dim=1))
+    anti = _lane_counts(torch.cat([A ^ nb for nb in _neighbours(B, 1)], dim=1))  # the 4 bonds of every A site
     return (2 * n - 2 * anti).view(-1), (n - 2 * down).view(-1)
 
 
@@ -316,13 +312,12 @@ def multispin_metropolis_torch(spins, K: float, n_sweeps: int = 1, *, seed=None,
     d1, d2 = bernoulli_digits(p1).tolist(), bernoulli_digits(p2).tolist()
     always1, always2, anti = p1 == 1.0, p2 == 1.0, K < 0
     A, B = _split(words)
-    table = _bit_table(words.device)
     S_rec, M_rec = [], []
     for sweep in range(1, n_sweeps + 1):
         _update(A, B, 1, anti, d1, d2, always1, always2, gen)
         _update(B, A, -1, anti, d1, d2, always1, always2, gen)
         if measure_every and sweep % measure_every == 0:
-            S, M = _measure(A, B, table)
+            S, M = _measure(A, B)
             S_rec.append(S)
             M_rec.append(M)
     R = 64 * W
