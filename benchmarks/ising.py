@@ -1,7 +1,7 @@
 """Throughput of the Ising samplers in rglib.ising, next to a plain numpy checkerboard baseline.
 
 Prints flips per nanosecond (site updates per ns) for checkerboard Metropolis at L = 32 (batched), 256 and
-1024, for the multi-spin coded sampler against the single-spin one, ns per site per sweep for the Swendsen-Wang sampler at L = 64 and 256, on one CPU thread (and on
+1024, for the multi-spin coded samplers (numba and torch) against the single-spin one, ns per site per sweep for the Swendsen-Wang sampler at L = 64 and 256, on one CPU thread (and on
 CUDA when available), and the enumeration throughput on the 5 x 5 torus. Run: ``.venv/bin/python benchmarks/ising.py [--quick]``.
 """
 from __future__ import annotations
@@ -14,24 +14,11 @@ import numpy as np
 import torch
 
 from _timing import best_time
+from baselines import numpy_checkerboard
 
 from rglib.ising import K_CRITICAL, bond_sum, enumerate_log_partition, torus_bonds
 from rglib.ising import checkerboard_metropolis, multispin_metropolis, pack_replicas, random_spins, swendsen_wang
-
-
-def numpy_checkerboard(spins: np.ndarray, K: float, n_sweeps: int, rng: np.random.Generator) -> np.ndarray:
-    """A good plain-numpy baseline: full-lattice neighbour sums with np.roll, colour masks, lookup table."""
-    s = spins.copy()
-    L = s.shape[-1]
-    colour = (np.indices((L, L)).sum(0) % 2).astype(bool)
-    table = np.exp(-2.0 * K * np.arange(-4, 5)).astype(np.float32)  # flip prob for s * nb = -4..4
-    for _ in range(n_sweeps):
-        for c in (colour, ~colour):
-            nb = np.roll(s, 1, -1) + np.roll(s, -1, -1) + np.roll(s, 1, -2) + np.roll(s, -1, -2)
-            p = table[(s * nb + 4).astype(np.intp)]
-            flip = c & (rng.random(s.shape, dtype=np.float32) < p)
-            s[flip] *= -1
-    return s
+from rglib.ising import multispin_metropolis_torch
 
 
 def main(quick: bool = False) -> None:
@@ -66,7 +53,7 @@ def main(quick: bool = False) -> None:
             print(f"{name:18s} {dev:6s} {rate:12.3f} {base:15.3f} {rate / base:6.1f}")
     print("\nMulti-spin coded Metropolis at K_c, 64 replicas per word, against the single-spin sampler "
           "(same replicas, same run; flips/ns)")
-    print(f"{'case':22s} {'multi-spin':>11s} {'single-spin':>12s} {'ratio':>6s}")
+    print(f"{'case':22s} {'multi-spin':>11s} {'torch multi-spin':>17s} {'single-spin':>12s} {'ratio':>6s}")
     for name, L, R, sweeps in [("L=32, 256 replicas", 32, 256, 40), ("L=256, 64 replicas", 256, 64, 10),
                                ("L=1024, 64 replicas", 1024, 64, 2)]:
         if quick:
@@ -74,11 +61,14 @@ def main(quick: bool = False) -> None:
         n_updates = R * L * L * sweeps
         words = pack_replicas(np.where(rng.random((R, L, L)) < 0.5, 1, -1).astype(np.int8))
         t_ms = best_time(lambda: multispin_metropolis(words, K, sweeps, seed=4, measure_every=0, packed=True))
+        words_t = torch.from_numpy(words.view(np.int64))
+        t_mt = best_time(lambda: multispin_metropolis_torch(words_t, K, sweeps, seed=4, measure_every=0, packed=True),
+                         repeat=2)
         s_t = random_spins((R, L, L), seed=1)
         gen = torch.Generator().manual_seed(2)
         t_ss = best_time(lambda: checkerboard_metropolis(s_t, K, 0.0, sweeps, seed=gen, measure_every=0), repeat=2)
-        ms, ss = n_updates / t_ms / 1e9, n_updates / t_ss / 1e9
-        print(f"{name:22s} {ms:11.3f} {ss:12.3f} {ms / ss:6.1f}")
+        ms, mt, ss = n_updates / t_ms / 1e9, n_updates / t_mt / 1e9, n_updates / t_ss / 1e9
+        print(f"{name:22s} {ms:11.3f} {mt:17.3f} {ss:12.3f} {ms / ss:6.1f}")
     print("\nSwendsen-Wang at K_c (ns per site per sweep; lower is better)")
     for L, B, sweeps in [(64, 16, 10), (256, 1, 10)]:
         if quick:

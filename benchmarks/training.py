@@ -14,44 +14,19 @@ when the machine is shared, and the wall-time ratio next to it. Run: ``.venv/bin
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import platform
 import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from torch import nn
+
+from baselines import per_network_loop
 
 from rglib.nets import train_networks
 
 N_NETS = 16
 LR, MOMENTUM, BATCH = 0.005, 0.8, 64
-
-
-def per_network_loop(widths, sigma_w2, seeds, x, y, xt, yt, device) -> list[float]:
-    """The plain way: one nn.Sequential + torch.optim.SGD per network, trained one after the other."""
-    accs = []
-    for sw, seed in zip(sigma_w2, seeds):
-        g = torch.Generator().manual_seed(int(seed))
-        layers = []
-        for n_in, n_out in zip(widths[:-1], widths[1:]):
-            lin = nn.Linear(n_in, n_out)
-            with torch.no_grad():
-                lin.weight.copy_(torch.randn(n_out, n_in, generator=g) * math.sqrt(sw / n_in))
-                lin.bias.copy_(torch.randn(n_out, generator=g) * math.sqrt(0.05))
-            layers += [lin, nn.Tanh()]
-        net = nn.Sequential(*layers).to(device)
-        opt = torch.optim.SGD(net.parameters(), lr=LR, momentum=MOMENTUM)
-        for j in range(0, x.shape[0], BATCH):
-            loss = F.cross_entropy(net(x[j:j + BATCH]), y[j:j + BATCH])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        with torch.no_grad():
-            accs.append((net(xt).argmax(1) == yt).float().mean().item())
-    return accs
 
 
 def alternating_best_times(fns, repeat: int) -> list[tuple[float, float]]:

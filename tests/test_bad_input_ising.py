@@ -179,6 +179,18 @@ CASES = [
      dict(L=[0, *INT, Named(5, "L")], K=[[], *REAL[:5]], method=["wolff", None], n_chains=[1, 2.5],
           n_sweeps=[19, 2.5], n_equilibrate=[-1, "0"], seed=[*SEED, torch.Generator()], device=DEVICE,
           cold_start_above=[NAN, INF, "x", [0.5, 0.6], 1j], max_site_updates=[0.0, NAN, 100.0])),
+    (ising.multispin_metropolis_torch, dict(spins=torch.ones((64, 4, 4), dtype=torch.int8), K=0.3, n_sweeps=2, seed=1,
+                                            device=None, measure_every=1, packed=False, max_site_updates=1e13),
+     dict(spins=[np.zeros((64, 4, 4), np.int8), torch.ones((64, 4, 4)), np.ones((63, 4, 4), np.int8),
+                 np.ones((64, 3, 4), np.int8), np.ones((64, 4), np.int8), "abc", None],
+          K=[*REAL, [0.1, 0.2]], n_sweeps=[-1, *INT], seed=SEED, device=DEVICE, measure_every=[-1, 1.5],
+          packed=["yes", 1, None], max_site_updates=[0.0, NAN, "1e13", 10.0])),
+    (ising.pack_replicas_torch, dict(spins=np.ones((64, 2, 2), np.int8), device=None),
+     dict(spins=[np.zeros((64, 2, 2), np.int8), np.ones((64, 2, 2)), np.ones((10, 2, 2), np.int8), "abc"],
+          device=DEVICE)),
+    (ising.unpack_replicas_torch, dict(words=torch.zeros((1, 2, 2), dtype=torch.int64)),
+     dict(words=[np.zeros((1, 2, 2), np.uint64), torch.zeros((1, 2, 2), dtype=torch.int32),
+                 torch.zeros((2, 2), dtype=torch.int64), None])),
 ]
 # L = 5 with method="metropolis" is bad only together with the method
 for i, (f, good, bad) in enumerate(CASES):

@@ -267,3 +267,70 @@ def test_site_update_bound_of_the_samplers():
         ising.swendsen_wang(np.ones((0, 4, 4), np.int8), 0.3)
     with pytest.raises(ValueError, match="holds no configuration"):
         ising.checkerboard_metropolis(torch.ones((0, 4, 4), dtype=torch.int8), 0.3)
+
+
+# ----------------------------------------------------------------------------------------------
+# the multi-spin samplers through sample_configurations
+# ----------------------------------------------------------------------------------------------
+MULTI = ["multispin", "multispin_torch"]
+
+
+@pytest.mark.parametrize("method", MULTI)
+@pytest.mark.parametrize("K", [0.35, -0.3])
+def test_sample_configurations_multispin_exact_distribution_4x4(method, K):
+    """One sample per chain (n_samples = n_chains), so the samples are independent; -K must fail."""
+    p = exact_probs(4, 4, K, 0.0)
+    n = 64 * 900
+    res = ising.sample_configurations(4, [K, -K], n, n_chains=n, method=method, seed=41, n_equilibrate=100,
+                                      n_pilot=40)
+    assert res.method == method and res.spins.shape == (2, n, 4, 4)
+    assert stats.chi_square_gof(state_counts(res.spins[0]), p)[2] > 1e-4
+    assert stats.chi_square_gof(state_counts(res.spins[1]), p)[2] < 1e-12
+
+
+@pytest.mark.parametrize("method", MULTI)
+def test_sample_configurations_multispin_energy_and_reproducibility(method):
+    res = ising.sample_configurations(8, [0.3, 0.5], 256, seed=3, n_chains=128, method=method)
+    assert res.spins.shape == (2, 256, 8, 8) and res.spins.dtype == np.int8 and np.all(res.tau > 0)
+    again = ising.sample_configurations(8, [0.3, 0.5], 256, seed=3, n_chains=128, method=method)
+    assert np.array_equal(res.spins, again.spins)
+    u = ising.lattice_energy(res.spins) / 64
+    err = u.std(1) / np.sqrt(256)
+    assert np.all(np.abs(u.mean(1) - ising.kaufman_internal_energy(8, 8, res.K)) < 4.5 * err)
+
+
+def test_sample_configurations_auto_choice():
+    kw = dict(seed=0, n_pilot=10, n_equilibrate=0)
+    assert ising.sample_configurations(4, 0.3, 64, n_chains=64, **kw).method == "multispin"
+    assert ising.sample_configurations(4, 0.3, 64, **kw).method == "metropolis"  # default n_chains: unchanged
+    assert ising.sample_configurations(4, 0.3, 64, n_chains=32, **kw).method == "metropolis"
+    assert ising.sample_configurations(4, 0.3, 64, n_chains=64, h=0.1, **kw).method == "metropolis"
+    assert ising.sample_configurations(5, 0.3, 64, n_chains=64, **kw).method == "cluster"
+    res = ising.sample_configurations(4, 0.3, 10, method="multispin", **kw)  # default n_chains: one word
+    assert res.spins.shape == (1, 10, 4, 4)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_sample_configurations_multispin_on_cuda():
+    res = ising.sample_configurations(8, 0.4, 256, n_chains=256, method="multispin", device="cuda", seed=2)
+    assert res.method == "multispin_torch"
+    u = ising.lattice_energy(res.spins) / 64
+    assert abs(u.mean() - ising.kaufman_internal_energy(8, 8, 0.4)) < 4.5 * u.std() / 16
+
+
+def test_sample_configurations_multispin_bad_input():
+    with pytest.raises(ValueError, match="h must be 0 for method='multispin'"):
+        ising.sample_configurations(4, 0.3, 64, h=0.1, method="multispin")
+    with pytest.raises(ValueError, match="h must be 0 for method='multispin_torch'"):
+        ising.sample_configurations(4, [0.3, 0.4], 64, h=[0.0, 0.2], method="multispin_torch")
+    with pytest.raises(ValueError, match="n_chains must be a multiple of 64 for method='multispin'"):
+        ising.sample_configurations(4, 0.3, 64, n_chains=100, method="multispin")
+    with pytest.raises(ValueError, match="L must be an even int for method='multispin_torch'"):
+        ising.sample_configurations(5, 0.3, 64, method="multispin_torch")
+    with pytest.raises(ValueError, match="method must be one of|method"):
+        ising.sample_configurations(4, 0.3, 64, method="multi-spin")
+    with pytest.raises(TypeError, match="n_chains must be an int"):
+        ising.sample_configurations(4, 0.3, 64, n_chains=64.0)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="device='cuda' asks for CUDA"):
+            ising.sample_configurations(4, 0.3, 64, method="multispin", device="cuda")

@@ -1,7 +1,7 @@
 """The Ising model: exact results (1D chain, square lattice), enumeration and Monte Carlo samplers (single-spin,
 multi-spin coded, cluster).
 
-Submodules: ``chain``, ``cluster``, ``enumerated_sums``, ``enumeration``, ``metropolis``, ``multispin``, ``sampling``, ``square``.
+Submodules: ``chain``, ``cluster``, ``enumerated_sums``, ``enumeration``, ``metropolis``, ``multispin``, ``multispin_torch``, ``sampling``, ``square``.
 Their public names are also available here, imported on first use (``from rglib.ising import ...``).
 """
 from .._lazy import attach
@@ -31,6 +31,9 @@ __getattr__, __dir__, __all__ = attach(
         ],
         'multispin': [
             'REPLICAS_PER_WORD', 'pack_replicas', 'unpack_replicas', 'bernoulli_digits', 'multispin_metropolis'
+        ],
+        'multispin_torch': [
+            'FULL_DIGITS', 'pack_replicas_torch', 'unpack_replicas_torch', 'multispin_metropolis_torch'
         ],
         'sampling': [
             'sample_configurations', 'SampleSet', 'ThermoEstimate', 'measure_thermodynamics'

@@ -55,11 +55,18 @@ def _check_n_spins(n) -> int:
 
 
 def _bits_table(k: int) -> np.ndarray:
-    r"""(k, 2**k) int8 table, transposed layout: row j is spin j of the k-spin configurations in order."""
-    idx = np.arange(2**k, dtype=np.int64)
-    shifts = np.arange(k - 1, -1, -1, dtype=np.int64)
-    bits = (idx[None, :] >> shifts[:, None]) & 1
-    return (1 - 2 * bits).astype(np.int8)
+    r"""(k, 2**k) int8 table, transposed layout: row j is spin j of the k-spin configurations in order.
+
+    Spin j is ``1 - 2 b`` with ``b`` bit ``k-1-j`` of the state's code: runs of ``2**(k-1-j)`` states with
+    ``+1``, then as many with ``-1``, alternating. Each row is filled in place (``k * 2**k`` bytes written; the
+    former int64 shift-and-mask table moved 16 times as many bytes and dominated enumerations of 18-20 spins).
+    """
+    out = np.empty((k, 2**k), dtype=np.int8)
+    for j in range(k):  # k <= 25 rows, each one vectorised fill
+        runs = out[j].reshape(-1, 2, 2 ** (k - 1 - j))
+        runs[:, 0] = 1
+        runs[:, 1] = -1
+    return out
 
 
 def _iter_transposed(n: int, chunk_size: int) -> Iterator[np.ndarray]:

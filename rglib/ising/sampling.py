@@ -1,7 +1,8 @@
 r"""Independent equilibrium configurations and thermodynamic estimates of the 2D Ising model.
 
-Chooses between the local sampler (:mod:`rglib.ising.metropolis`) and the cluster sampler
-(:mod:`rglib.ising.cluster`), measures the integrated autocorrelation time and thins the chains so that the
+Chooses between the local sampler (:mod:`rglib.ising.metropolis`), the multi-spin coded local samplers
+(:mod:`rglib.ising.multispin`, :mod:`rglib.ising.multispin_torch`; zero field, chains in multiples of 64) and the
+cluster sampler (:mod:`rglib.ising.cluster`), measures the integrated autocorrelation time and thins the chains so that the
 kept configurations are (nearly) independent. Conventions as in :mod:`rglib.ising.metropolis`: ``int8``
 lattices ``(*batch, L, L)``, weight :math:`e^{KS + hM}`, one sweep = ``L * L`` site updates per lattice.
 
@@ -22,7 +23,7 @@ from .._checks import check_bool, check_choice, check_device, check_int, check_r
 from .._checks import seed_sequence, torch_generator
 from ._mc import MAX_SITE_UPDATES, budget, check_site_updates
 from .cluster import swendsen_wang
-from .metropolis import checkerboard_metropolis, random_spins
+from .metropolis import ChainRecord, checkerboard_metropolis, random_spins
 from .square import K_CRITICAL
 
 __all__ = ["sample_configurations", "SampleSet", "ThermoEstimate", "measure_thermodynamics"]
@@ -49,8 +50,11 @@ class SampleSet(NamedTuple):
     thin: NDArray[np.int_]
     #: Sweeps discarded before the pilot run.
     n_equilibrate: int
-    #: The sampler used: ``"metropolis"`` or ``"cluster"``.
+    #: The sampler used: ``"metropolis"``, ``"multispin"`` (numba, CPU), ``"multispin_torch"`` or ``"cluster"``.
     method: str
+
+
+_METHODS = ("auto", "metropolis", "cluster", "multispin", "multispin_torch")
 
 
 def _sample_configurations_iv(L, K, n_samples, h, method, n_chains, n_equilibrate, n_pilot, thin_factor, seed,
@@ -65,18 +69,31 @@ def _sample_configurations_iv(L, K, n_samples, h, method, n_chains, n_equilibrat
         hs = np.broadcast_to(h.reshape(-1) if h.ndim else h, Ks.shape).astype(np.float64)
     except ValueError:
         raise ValueError(f"h with shape {h.shape} does not broadcast to the {Ks.size} couplings in K") from None
-    method = check_choice(method, "method", ("auto", "metropolis", "cluster"))
+    method = check_choice(method, "method", _METHODS)
+    device = check_device(device)
+    zero_field = bool(np.all(hs == 0.0))
     if method == "auto":
-        method = "cluster" if (L >= 32 or L % 2) else "metropolis"
-    if method == "metropolis" and L % 2:
-        raise ValueError(f"L must be an even int for method='metropolis' (checkerboard); got L={L}")
+        many = n_chains is not None and check_int(n_chains, "n_chains", 1) % 64 == 0
+        method = "cluster" if (L >= 32 or L % 2) else ("multispin" if zero_field and many else "metropolis")
+    if method != "cluster" and L % 2:
+        raise ValueError(f"L must be an even int for method={method!r} (checkerboard); got L={L}")
+    multi = method.startswith("multispin")
+    if multi and not zero_field:
+        raise ValueError(f"h must be 0 for method={method!r} (multi-spin coding needs zero field); got "
+                         f"h={hs[hs != 0.0][0]!r}; use method='metropolis' or 'cluster'")
+    if method == "multispin" and device is not None and device.type != "cpu":
+        method = "multispin_torch"  # the numba kernel is CPU only
     thin_factor = check_real(thin_factor, "thin_factor", lower=0.0, lower_strict=True)
-    n_chains = min(n_samples, 64) if n_chains is None else check_int(n_chains, "n_chains", 1)
-    metro = method == "metropolis"
+    if n_chains is None:
+        n_chains = 64 if multi else min(n_samples, 64)
+    n_chains = check_int(n_chains, "n_chains", 1)
+    if multi and n_chains % 64:
+        raise ValueError(f"n_chains must be a multiple of 64 for method={method!r} (64 replicas per word); "
+                         f"got {n_chains}")
+    metro = method != "cluster"
     n_eq = (max(200, L * L // 4) if metro else 50) if n_equilibrate is None else \
         check_int(n_equilibrate, "n_equilibrate", 0)
     n_pi = (300 if metro else 100) if n_pilot is None else check_int(n_pilot, "n_pilot", 10)
-    device = check_device(device)
     progress = check_bool(progress, "progress")
     limit = budget(max_site_updates)
     per_chain = -(-n_samples // n_chains)
@@ -90,7 +107,8 @@ def _sample_configurations_iv(L, K, n_samples, h, method, n_chains, n_equilibrat
 
 
 def sample_configurations(L: int, K: ArrayLike, n_samples: int, *, h: ArrayLike = 0.0,
-                          method: Literal["auto", "metropolis", "cluster"] = "auto", n_chains: int | None = None,
+                          method: Literal["auto", "metropolis", "cluster", "multispin", "multispin_torch"] = "auto",
+                          n_chains: int | None = None,
                           n_equilibrate: int | None = None, n_pilot: int | None = None, thin_factor: float = 2.0,
                           seed=None, device=None, progress: bool = False,
                           max_site_updates: float = MAX_SITE_UPDATES) -> SampleSet:
@@ -115,11 +133,16 @@ def sample_configurations(L: int, K: ArrayLike, n_samples: int, *, h: ArrayLike 
         Configurations per coupling (``>= 1``).
     h : float or array_like
         Field per coupling (broadcast to ``K``).
-    method : "auto", "metropolis" or "cluster"
-        ``auto`` uses Swendsen-Wang for ``L >= 32`` (cheaper near :math:`T_c`) and batched checkerboard
-        Metropolis otherwise (odd ``L`` always uses the cluster sampler).
+    method : "auto", "metropolis", "multispin", "multispin_torch" or "cluster"
+        ``metropolis``: batched single-spin checkerboard Metropolis (torch, any field). ``multispin``: the same
+        Markov chain, 64 chains per machine word (:func:`rglib.ising.multispin_metropolis`, numba on CPU; on a
+        CUDA ``device`` the torch version); zero field only, ``n_chains`` a multiple of 64, several times faster.
+        ``multispin_torch``: the torch version (:func:`rglib.ising.multispin_metropolis_torch`) on ``device``.
+        ``cluster``: Swendsen-Wang. ``auto`` uses Swendsen-Wang for ``L >= 32`` or odd ``L`` (cheaper near
+        :math:`T_c`); otherwise multi-spin when every field is zero and ``n_chains`` is given as a multiple of 64
+        (many chains at each temperature), single-spin Metropolis else.
     n_chains : int, optional
-        Chains per coupling (default ``min(n_samples, 64)``).
+        Chains per coupling (default ``min(n_samples, 64)``; 64 for the multi-spin samplers).
     n_equilibrate, n_pilot : int, optional
         Defaults: Metropolis ``max(200, L^2 / 4)`` and ``300``; cluster ``50`` and ``100`` (``n_pilot >= 10``).
     thin_factor : float
@@ -127,7 +150,7 @@ def sample_configurations(L: int, K: ArrayLike, n_samples: int, *, h: ArrayLike 
     seed : None, int or numpy.random.Generator
         Randomness; the same seed gives bit-identical configurations.
     device : str or torch.device, optional
-        Where the Metropolis sampler runs (the cluster sampler always runs on CPU).
+        Where the torch samplers run (the cluster sampler and the numba multi-spin kernel run on CPU).
     progress : bool
         Show a tqdm bar of the production run.
     max_site_updates : float
@@ -158,6 +181,7 @@ def sample_configurations(L: int, K: ArrayLike, n_samples: int, *, h: ArrayLike 
     s_init, s_run = ss.spawn(2)
     unbounded = float("inf")  # the whole run is bounded here, before each stage
 
+    skip = 1  # the pilot record starts with the state before the first sweep (not so for the multi-spin samplers)
     if method == "metropolis":
         gen = torch_generator(_torch_seed(s_run), device)
         state = random_spins((nK, n_chains, L, L), seed=int(s_init.generate_state(1)[0]), device=gen.device)
@@ -167,6 +191,10 @@ def sample_configurations(L: int, K: ArrayLike, n_samples: int, *, h: ArrayLike 
 
         def to_numpy(st):
             return st.cpu().numpy()
+    elif method.startswith("multispin"):
+        skip = 0
+        start = random_spins((nK, n_chains, L, L), seed=np.random.default_rng(s_init), backend="numpy")
+        state, run, to_numpy = _multispin_engine(method, start, Ks, s_run, device)
     else:
         rng = np.random.default_rng(s_run)
         state = random_spins((nK, n_chains, L, L), seed=np.random.default_rng(s_init), backend="numpy")
@@ -182,7 +210,7 @@ def sample_configurations(L: int, K: ArrayLike, n_samples: int, *, h: ArrayLike 
     state = pilot.spins
     N = L * L
     obs = np.stack([pilot.bond_sum / N, (pilot.magnetization / N) ** 2])  # (2, T, nK, chains)
-    tau = stats.integrated_autocorrelation_time(obs[:, 1:], axis=1, chain_axis=3)  # (2, nK)
+    tau = stats.integrated_autocorrelation_time(obs[:, skip:], axis=1, chain_axis=3)  # (2, nK)
     tau = np.maximum(np.asarray(tau).max(axis=0), 0.5)
     thin = np.maximum(1, np.ceil(thin_factor * 2.0 * tau)).astype(int)
     per_chain = -(-n_samples // n_chains)
@@ -216,6 +244,51 @@ def sample_configurations(L: int, K: ArrayLike, n_samples: int, *, h: ArrayLike 
         bar.close()
     spins_out = out.transpose(0, 2, 1, 3, 4).reshape(nK, per_chain * n_chains, L, L)[:, :n_samples]
     return SampleSet(np.ascontiguousarray(spins_out), Ks, tau, thin, n_eq, method)
+
+
+def _multispin_engine(method, start, Ks, ss, device):
+    r"""Packed state, ``run(state, n_sweeps, measure_every)`` and ``to_numpy(state)`` of a multi-spin sampler.
+
+    The state holds the words of every coupling, ``(n_K, n_chains / 64, L, L)``; each coupling runs its own call.
+    """
+    from .multispin import multispin_metropolis, pack_replicas, unpack_replicas
+
+    big = 1e300  # the whole run is bounded by the caller
+    if method == "multispin":
+        rng = np.random.default_rng(ss)
+        state = np.stack([pack_replicas(s) for s in start])
+
+        def one(words, K, n, every):
+            return multispin_metropolis(words, K, n, seed=rng, measure_every=every, packed=True,
+                                        max_site_updates=big)
+
+        def to_numpy(st):
+            return np.stack([unpack_replicas(w) for w in st])
+
+        stack = np.stack
+    else:
+        import torch
+
+        from .multispin_torch import multispin_metropolis_torch, pack_replicas_torch, unpack_replicas_torch
+
+        gen = torch_generator(_torch_seed(ss), device)
+        state = torch.stack([pack_replicas_torch(s, gen.device) for s in start])
+
+        def one(words, K, n, every):
+            return multispin_metropolis_torch(words, K, n, seed=gen, measure_every=every, packed=True,
+                                              max_site_updates=big)
+
+        def to_numpy(st):
+            return np.stack([unpack_replicas_torch(w).cpu().numpy() for w in st])
+
+        stack = torch.stack
+
+    def run(st, n, every):
+        recs = [one(st[k], float(K), n, every) for k, K in enumerate(Ks)]
+        return ChainRecord(stack([r.spins for r in recs]), np.stack([r.bond_sum for r in recs], axis=1),
+                           np.stack([r.magnetization for r in recs], axis=1), recs[0].n_sites)
+
+    return state, run, to_numpy
 
 
 def _next_chunk(sweep: int, thin: np.ndarray, counts: np.ndarray, target: int) -> int:
