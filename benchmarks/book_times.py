@@ -1,4 +1,4 @@
-"""Wall time of every chapter of the book at one scale, each executed once in a fresh kernel.
+"""Wall and CPU time of every chapter of the book at one scale, each executed once in a fresh kernel.
 
 Usage::
 
@@ -8,7 +8,9 @@ Usage::
 
 Each chapter is read with jupytext and executed top to bottom with nbclient, the way myst-nb executes it in
 `make book` (working directory = the chapter's folder). The table printed at the end is what the README and each
-chapter's box quote; run it on an otherwise idle machine.
+chapter's box quote; run it on an otherwise idle machine. CPU time is that of the kernel and the processes it
+waited for (sweep workers included); chapters that use one core have wall ≈ CPU on an idle machine. Stored sweep
+results (`rglib.config.data_dir`) make reruns faster: point `RGLIB_DATA` at an empty folder for a cold-cache time.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import json
 import os
 import platform
 import re
+import resource
 import sys
 import time
 from pathlib import Path
@@ -38,6 +41,7 @@ def toc_chapters() -> list[Path]:
 
 
 def run_chapter(path: Path, scale: str, timeout: int) -> float:
+    """Wall seconds of one execution of a chapter in a fresh kernel."""
     import jupytext
     from nbclient import NotebookClient
 
@@ -67,18 +71,22 @@ def main(argv: list[str] | None = None) -> int:
     chapters = [p.resolve() for p in args.chapters] or toc_chapters()
     rows = []
     for p in chapters:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)  # the kernel is a child process, reaped at shutdown
         seconds = run_chapter(p, args.scale, args.timeout)
-        rows.append((p.relative_to(ROOT).as_posix(), seconds))
-        print(f"{rows[-1][0]:40s} {seconds:8.1f} s", flush=True)
-    total = sum(s for _, s in rows)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        rows.append((p.relative_to(ROOT).as_posix(), seconds, cpu, os.getloadavg()[0]))
+        print(f"{rows[-1][0]:40s} {seconds:8.1f} s wall {cpu:8.1f} s CPU  load {rows[-1][3]:.1f}", flush=True)
+    total = sum(r[1] for r in rows)
     print(f"\nScale `{args.scale}`, {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}\n")
-    print("| chapter | seconds |\n|---|---:|")
-    for name, s in rows:
-        print(f"| `{name}` | {s:.0f} |")
-    print(f"| **total** | **{total:.0f}** |")
+    print("| chapter | wall s | CPU s |\n|---|---:|---:|")
+    for name, s, cpu, _ in rows:
+        print(f"| `{name}` | {s:.0f} | {cpu:.0f} |")
+    print(f"| **total** | **{total:.0f}** | **{sum(r[2] for r in rows):.0f}** |")
     if args.json:
-        args.json.write_text(json.dumps({"scale": args.scale, "seconds": dict(rows), "total": total}, indent=1))
+        args.json.write_text(json.dumps({"scale": args.scale, "seconds": {r[0]: r[1] for r in rows},
+                                         "cpu_seconds": {r[0]: r[2] for r in rows}, "total": total}, indent=1))
     return 0
 
 
