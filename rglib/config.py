@@ -4,7 +4,7 @@ Every chapter runs at one of three *scales*, chosen with the environment variabl
 
 ========  ===========================================================================
 ``ci``    smallest sizes that still exercise every code path; ``make test`` uses it
-``book``  what the published book shows (default); each chapter <= 5 min on 2 CPU cores
+``book``  what the published book shows (default); each chapter <= 10 min on 2 CPU cores
 ``paper`` the sizes of the original papers; a GPU is recommended
 ========  ===========================================================================
 
